@@ -1,0 +1,72 @@
+"""Plotly figure builders. They take small, already-computed arrays: nothing here bins pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
+
+
+def class_distribution(table: pd.DataFrame, percent: bool) -> go.Figure:
+    unit = "%" if percent else "count"
+    figure = go.Figure([
+        go.Bar(
+            name=split.capitalize(),
+            x=table["digit"],
+            y=table[f"{split} {unit}"],
+            marker_color=SPLIT_COLOURS[split],
+            hovertemplate=f"digit %{{x}}<br>{split}: %{{y:{'.2f' if percent else ','}}}"
+                          f"{'%' if percent else ' images'}<extra></extra>",
+        )
+        for split in ("train", "test")
+    ])
+    figure.update_layout(
+        barmode="group",
+        xaxis=dict(title="digit", dtick=1),
+        yaxis_title="share of the split (%)" if percent else "images",
+        legend_title_text="split",
+        margin=dict(t=30, b=10),
+    )
+    return figure
+
+
+def image_grid(
+    images: np.ndarray, titles: list[str], columns: int, zmax: float = 255,
+    colour_scale: str = "gray", zmin: float = 0,
+) -> go.Figure:
+    """Small images side by side with a title each; hovering shows the pixel values."""
+    figure = px.imshow(
+        np.asarray(images), facet_col=0, facet_col_wrap=columns, color_continuous_scale=colour_scale,
+        zmin=zmin, zmax=zmax, facet_row_spacing=0.06, facet_col_spacing=0.01,
+    )
+    # plotly names facets "0", "1"...: the facet index is the image index, so map it to a title
+    figure.for_each_annotation(lambda a: a.update(text=titles[int(a.text.split("=")[1])]))
+    figure.update_xaxes(showticklabels=False)
+    figure.update_yaxes(showticklabels=False)
+    rows = -(-len(images) // columns)
+    figure.update_layout(height=60 + rows * min(170, 900 // columns),
+                         margin=dict(t=30, b=0, l=0, r=0), coloraxis_showscale=False)
+    return figure
+
+
+def montage(picture: np.ndarray, height: int | None = None) -> go.Figure:
+    figure = px.imshow(picture, binary_string=True)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(margin=dict(t=0, b=0, l=0, r=0), height=height)
+    return figure
+
+
+def histogram(counts: np.ndarray, x_title: str, y_title: str, log: bool = False,
+              name: str = "", colour: str | None = None) -> go.Figure:
+    """Bars from pre-binned counts (bin i holds the count of value i)."""
+    figure = go.Figure(go.Bar(
+        x=np.arange(len(counts)), y=counts, name=name, marker_color=colour,
+        hovertemplate=f"{x_title} %{{x}}: %{{y:,}}<extra></extra>",
+    ))
+    figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, bargap=0,
+                         yaxis_type="log" if log else "linear", margin=dict(t=30, b=10))
+    return figure

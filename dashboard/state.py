@@ -1,0 +1,62 @@
+"""The glue between the pages and core: the shared dataset and cached analysis.
+
+The dataset is loaded once per process and shared by every session (cache_resource); derived
+analysis is cached per split (cache_data), keyed by the split's name rather than by the arrays,
+so that a cache lookup never hashes 47 million pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import analysis, data, preprocessing
+
+SPLITS = ("train", "test")
+
+
+@st.cache_resource(show_spinner="Loading MNIST...")
+def mnist() -> data.Mnist:
+    return data.load_mnist()
+
+
+def split_picker(key: str = "split") -> str:
+    """The train/test switch that every dataset page shares (one choice, remembered across pages)."""
+    return st.radio("Split", SPLITS, horizontal=True, key=key, format_func=str.capitalize)
+
+
+def images_and_labels(split: str) -> tuple[np.ndarray, np.ndarray]:
+    return mnist().split(split)
+
+
+@st.cache_data(show_spinner=False)
+def comparison_table() -> pd.DataFrame:
+    return analysis.train_test_comparison(mnist())
+
+
+@st.cache_data(show_spinner=False)
+def class_averages(split: str) -> tuple[np.ndarray, np.ndarray]:
+    return analysis.class_averages(*images_and_labels(split))
+
+
+@st.cache_data(show_spinner=False)
+def distances_to_class_average(split: str) -> np.ndarray:
+    x, y = images_and_labels(split)
+    return analysis.distances_to_class_average(x, y, class_averages(split)[0])
+
+
+@st.cache_data(show_spinner=False)
+def mean_gray_levels(split: str) -> np.ndarray:
+    return analysis.mean_gray_levels(images_and_labels(split)[0])
+
+
+@st.cache_data(show_spinner=False)
+def pixel_histogram(split: str) -> np.ndarray:
+    return analysis.pixel_histogram(images_and_labels(split)[0])
+
+
+@st.cache_data(show_spinner=False)
+def pixel_statistics() -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel mean and std of the whole training set, as used for standardisation."""
+    return preprocessing.pixel_statistics(mnist().x_train)

@@ -1,0 +1,36 @@
+import numpy as np
+import streamlit as st
+
+from core import analysis
+from dashboard import figures, state
+
+st.title("Gray levels")
+split = state.split_picker()
+images, _ = state.images_and_labels(split)
+levels = state.mean_gray_levels(split)
+
+st.header("Mean gray level per image")
+first_n = st.slider("Over the first N images", 1, len(images), min(100, len(images)))
+first_counts = np.bincount(np.floor(levels[:first_n]).astype(int), minlength=analysis.GRAY_LEVELS)
+all_counts = np.bincount(np.floor(levels).astype(int), minlength=analysis.GRAY_LEVELS)
+integer_levels = ", ".join(str(int(level)) for level in levels[:10])
+st.markdown(f"The integer mean gray level of the first ten {split} images: {integer_levels}, ... "
+            f"Over all {len(images):,} images the mean is {levels.mean():.3f} (of 255).")
+left, right = st.columns(2)
+left.plotly_chart(figures.histogram(first_counts[:100], "mean gray level", "images",
+                                    colour=figures.SPLIT_COLOURS[split]).update_layout(
+    title=f"First {first_n:,} images"))
+right.plotly_chart(figures.histogram(all_counts[:100], "mean gray level", "images",
+                                     colour=figures.SPLIT_COLOURS[split]).update_layout(
+    title=f"All {len(images):,} images"))
+st.caption("Per-image means never exceed 100 in MNIST, so the axis stops there.")
+
+st.header("All pixel values")
+counts = state.pixel_histogram(split)
+log_scale = st.toggle("Logarithmic scale", value=True)
+zeros = int(counts[0])
+st.markdown(f"Of the {counts.sum():,} {split} pixels, **{zeros:,}** ({100 * zeros / counts.sum():.1f}%)"
+            f" are exactly 0 (background) and {int(counts[255]):,} are 255 (full ink): the images "
+            "are mostly empty, with ink concentrated at the two extremes.")
+st.plotly_chart(figures.histogram(counts, "pixel value", "pixels", log=log_scale,
+                                  colour=figures.SPLIT_COLOURS[split]))

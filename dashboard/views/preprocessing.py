@@ -1,0 +1,29 @@
+import streamlit as st
+
+from core import preprocessing
+from dashboard import figures, state
+
+st.title("Preprocessing")
+mean, std = state.pixel_statistics()
+st.markdown(
+    "Networks here see **standardised** pixels: every pixel has the training set's per-pixel mean "
+    f"subtracted and is divided by its per-pixel standard deviation (+ {preprocessing.STD_EPSILON:g}, "
+    "so that the always-black border pixels do not divide by zero). The statistics come from the "
+    "training images only, and travel with every saved model."
+)
+st.plotly_chart(figures.image_grid(
+    [mean, std], ["per-pixel mean", "per-pixel std"], columns=2, zmax=float(max(mean.max(), std.max())),
+    colour_scale="viridis",
+).update_layout(coloraxis_showscale=True))
+
+st.header("Before and after")
+split = state.split_picker()
+images, labels = state.images_and_labels(split)
+count = st.slider("First images", 1, 10, 5)
+after = preprocessing.standardise(images[:count], mean, std)
+titles = [f"#{i}: {labels[i]}" for i in range(count)]
+st.plotly_chart(figures.image_grid(images[:count], titles, columns=count).update_layout(
+    title="Raw pixels (0-255)"))
+st.plotly_chart(figures.image_grid(after, titles, columns=count, zmin=-3, zmax=3,
+                                   colour_scale="RdBu_r").update_layout(
+    title="Standardised (shown from -3 to +3 standard deviations)"))

@@ -1,0 +1,105 @@
+"""Helpers for the Playwright tests: a real `streamlit run` server and Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 90):
+    """Start `streamlit run dashboard/app.py` on a free loopback port; yield its URL.
+
+    The server's output goes to test-artifacts/streamlit-PORT.log, for reading after a failure.
+    """
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with open(ARTIFACTS / f"streamlit-{port}.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for_health(url, process, timeout)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_for_health(url: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not start (exit code {process.poll()})")
+        time.sleep(0.3)
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_until_idle(page, timeout: float = 60_000) -> None:
+    """Wait until the page has a title and Streamlit has finished running the script."""
+    page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+    )
+    page.wait_for_timeout(300)
+
+
+def page_errors(page) -> list[str]:
+    """Texts of Streamlit's exception and error elements on the page."""
+    return [element.inner_text()[:500] for element in
+            page.query_selector_all("[data-testid='stException'], [data-testid='stAlertContentError']")]
+
+
+def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
+    """Click a sidebar link and wait until the new page has replaced the old one and is idle."""
+    old_title = page.inner_text("[data-testid='stMain'] h1")
+    page.get_by_role("link", name=link).click()
+    page.wait_for_function(
+        "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
+        " return h && h.innerText !== old; }", arg=old_title, timeout=timeout)
+    wait_until_idle(page, timeout)

@@ -1,0 +1,35 @@
+"""The dataset pages in a real headless Chromium, reached through the sidebar navigation."""
+
+import pytest
+
+from tests.browser import (
+    chromium_page,
+    open_from_navigation,
+    page_errors,
+    streamlit_server,
+    wait_until_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.real_data]
+
+NAVIGATION = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray levels",
+              "Preprocessing"]
+
+
+def test_every_page_through_the_navigation():
+    with streamlit_server() as url, chromium_page() as page:
+        page.goto(url)
+        wait_until_idle(page)
+        assert "60,000" in page.inner_text("[data-testid='stMain']")
+        for title in NAVIGATION[1:] + NAVIGATION[:1]:
+            open_from_navigation(page, title)
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+            assert page_errors(page) == [], f"{title}: {page_errors(page)}"
+            heading = page.inner_text("[data-testid='stMain'] h1")
+            assert heading, title
+        # a control on a page works in the browser too: the test split has its own numbers
+        open_from_navigation(page, "Gray levels")
+        page.get_by_text("Test", exact=True).first.click()
+        wait_until_idle(page)
+        assert "Of the 7,840,000 test pixels" in page.inner_text("[data-testid='stMain']")
+        assert page_errors(page) == []

@@ -1,0 +1,91 @@
+"""Every page of the dashboard, run headless with streamlit.testing's AppTest on the real data."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import data
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+DATASET_PAGES = ["overview", "samples", "averages", "nearest", "gray_levels", "preprocessing"]
+REAL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+
+pytestmark = pytest.mark.real_data
+
+
+def open_page(name: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    if name != "overview":
+        app.switch_page(f"views/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+@pytest.mark.parametrize("name", DATASET_PAGES)
+def test_page_renders_with_a_chart(name):
+    app = open_page(name)
+    assert app.title[0].value
+    charts = app.get("plotly_chart")
+    assert charts, f"{name} shows no chart"
+
+
+def test_overview_numbers():
+    app = open_page("overview")
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Training images"] == "60,000"
+    assert metrics["Test images"] == "10,000"
+    assert metrics["Image shape"] == "28 × 28"
+    assert metrics["Classes"] == "10"
+    counts = app.dataframe[0].value
+    assert counts["train count"].tolist() == REAL_COUNTS
+    assert counts["test count"].sum() == 10_000
+    assert "no significant difference" in " ".join(m.value for m in app.markdown)
+    assert "offline copy" in app.sidebar.caption[0].value or "cache" in app.sidebar.caption[0].value
+
+
+def test_samples_switches_split_and_mode():
+    app = open_page("samples")
+    assert "9 train images" in app.caption[0].value
+    app.radio(key="split").set_value("test").run()
+    app.radio[1].set_value("digit").run()
+    app.selectbox[0].set_value(3).run()
+    assert not app.exception
+    assert "9 test images" in app.caption[0].value
+
+
+def test_gray_levels_reproduce_the_classic_numbers():
+    app = open_page("gray_levels")
+    text = " ".join(m.value for m in app.markdown)
+    assert "35, 39, 24, 21, 29, 37, 22, 45, 13, 27" in text
+    assert "33.318" in text
+    assert "38,045,844" in text
+    app.slider[0].set_value(1000).run()
+    assert not app.exception
+
+
+def test_nearest_table_names_the_metric_and_sorts():
+    app = open_page("nearest")
+    assert "Euclidean" in " ".join(m.value for m in app.markdown)
+    table = app.dataframe[0].value
+    assert len(table) == 10 * 2 * 5
+    nearest = table[(table.digit == 4) & (table.side == "nearest")]["distance"].to_numpy()
+    farthest = table[(table.digit == 4) & (table.side == "farthest")]["distance"].to_numpy()
+    assert np.all(np.diff(nearest) >= 0) and np.all(np.diff(farthest) <= 0)
+    assert nearest.max() < farthest.min()
+
+
+def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "default_sources", lambda: [
+        data.Source("nowhere", lambda: data.read_npz(tmp_path / "absent.npz"))])
+    from dashboard import state
+    state.mnist.clear()
+    try:
+        app = AppTest.from_file(APP, default_timeout=60).run()
+        assert not app.exception
+        assert app.title[0].value == "MNIST could not be loaded"
+        assert any("absent.npz: no such file" in m.value for m in app.markdown)
+    finally:
+        state.mnist.clear()
