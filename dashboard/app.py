@@ -24,5 +24,9 @@ else:
             st.Page("views/gray_levels.py", title="Gray levels", icon=":material/bar_chart:"),
             st.Page("views/preprocessing.py", title="Preprocessing", icon=":material/tune:"),
         ],
+        "Networks": [
+            st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("views/runs.py", title="Runs", icon=":material/list:"),
+        ],
     })
 navigation.run()

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
 
@@ -69,4 +70,50 @@ def histogram(counts: np.ndarray, x_title: str, y_title: str, log: bool = False,
     ))
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, bargap=0,
                          yaxis_type="log" if log else "linear", margin=dict(t=30, b=10))
+    return figure
+
+
+def training_curves(history: dict[str, list[float]],
+                    batch_losses: list[tuple[float, float]] = ()) -> go.Figure:
+    """Loss and accuracy per epoch, training vs validation, plus the running loss per batch.
+
+    Epoch points sit at x = 1, 2, ... (the end of that epoch); a batch point at epoch + fraction.
+    """
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
+    epochs = list(range(1, len(history.get("loss", [])) + 1))
+    if len(batch_losses):
+        positions, losses = np.asarray(batch_losses).T
+        step = max(1, len(positions) // 400)  # a few hundred points draw the shape
+        figure.add_trace(go.Scatter(
+            x=positions[::step], y=losses[::step], name="training, running per batch",
+            mode="lines", line=dict(color=SPLIT_COLOURS["train"], width=1), opacity=0.45,
+        ), row=1, col=1)
+    for column, metric in ((1, "loss"), (2, "accuracy")):
+        for prefix, label, colour in (("", "training", SPLIT_COLOURS["train"]),
+                                      ("val_", "validation", SPLIT_COLOURS["test"])):
+            values = history.get(prefix + metric, [])
+            figure.add_trace(go.Scatter(
+                x=epochs[: len(values)], y=values, name=f"{label}, per epoch",
+                mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
+            ), row=1, col=column)
+    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_layout(height=360, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.25),
+                         uirevision="training")  # keeps the user's zoom across live updates
+    return figure
+
+
+def runs_overlay(curves: dict[str, dict[str, list[float]]]) -> go.Figure:
+    """Validation loss and accuracy per epoch of several runs, one colour per run."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Validation loss", "Validation accuracy"))
+    palette = px.colors.qualitative.Plotly
+    for number, (name, history) in enumerate(curves.items()):
+        colour = palette[number % len(palette)]
+        for column, metric in ((1, "val_loss"), (2, "val_accuracy")):
+            values = history.get(metric, [])
+            figure.add_trace(go.Scatter(
+                x=np.arange(1, len(values) + 1), y=values, name=name, legendgroup=name,
+                mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
+            ), row=1, col=column)
+    figure.update_xaxes(title_text="epoch")
+    figure.update_layout(height=380, margin=dict(t=40, b=10))
     return figure

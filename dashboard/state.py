@@ -7,13 +7,19 @@ so that a cache lookup never hashes 47 million pixels.
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import analysis, data, preprocessing
+from core.architecture import TrainingConfig, build_model, summary_rows
+from core.training import TrainingQueue
 
 SPLITS = ("train", "test")
+MAX_TRAININGS_ENV = "MNIST_EXPLORER_MAX_TRAININGS"
 
 
 @st.cache_resource(show_spinner="Loading MNIST...")
@@ -60,3 +66,24 @@ def pixel_histogram(split: str) -> np.ndarray:
 def pixel_statistics() -> tuple[np.ndarray, np.ndarray]:
     """Per-pixel mean and std of the whole training set, as used for standardisation."""
     return preprocessing.pixel_statistics(mnist().x_train)
+
+
+@st.cache_resource(show_spinner=False)
+def training_queue() -> TrainingQueue:
+    """The one queue of trainings of this server, shared by every session and outliving them."""
+    return TrainingQueue(mnist(), max_running=max_trainings())  # saves under runs.runs_dir()
+
+
+def max_trainings() -> int:
+    """How many trainings may run at once (MNIST_EXPLORER_MAX_TRAININGS, 1 by default)."""
+    try:
+        return max(1, int(os.environ.get(MAX_TRAININGS_ENV, "1")))
+    except ValueError:
+        return 1
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def model_summary(config_json: str) -> list[dict]:
+    """Layer table of a configuration (keyed by its JSON: a model is built once per change)."""
+    config = TrainingConfig.from_dict(json.loads(config_json))
+    return summary_rows(build_model(config, np.zeros((28, 28)), np.ones((28, 28))))

@@ -14,3 +14,23 @@ def tiny_mnist() -> Mnist:
         x_test=rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
         y_test=(np.arange(40, dtype=np.uint8) * 3) % 10,
     )
+
+
+@pytest.fixture(scope="session")
+def real_mnist() -> Mnist:
+    """The real MNIST (from the project cache after the first load)."""
+    from core.data import MnistUnavailable, load_mnist
+
+    try:
+        return load_mnist()
+    except MnistUnavailable as error:
+        pytest.skip(f"the real MNIST is not installed: {error}")
+
+
+def tiny_config(epochs: int = 2, train_images: int = 2000, **hyper):
+    """A tiny network on a small slice: trains in about a second."""
+    from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
+
+    return TrainingConfig(preset="custom", dense=[DenseLayer(16)], hyper=Hyperparameters(
+        optimizer="adam", learning_rate=0.003, batch_size=64, epochs=epochs,
+        train_images=train_images, **hyper))

@@ -7,9 +7,10 @@ st.title("Preprocessing")
 mean, std = state.pixel_statistics()
 st.markdown(
     "Networks here see **standardised** pixels: every pixel has the training set's per-pixel mean "
-    f"subtracted and is divided by its per-pixel standard deviation (+ {preprocessing.STD_EPSILON:g}, "
-    "so that the always-black border pixels do not divide by zero). The statistics come from the "
-    "training images only, and travel with every saved model."
+    "subtracted and is divided by its per-pixel standard deviation, floored at "
+    f"{preprocessing.STD_FLOOR:g} gray level. (The classic analysis added 1e-10 instead, which blows "
+    "one stray stroke in an almost-always-black border pixel up to about a billion.) The statistics "
+    "come from the training images only, and travel inside every saved model."
 )
 st.plotly_chart(figures.image_grid(
     [mean, std], ["per-pixel mean", "per-pixel std"], columns=2, zmax=float(max(mean.max(), std.max())),

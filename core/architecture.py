@@ -1,0 +1,243 @@
+"""A network and its training settings as plain, validated data that builds the Keras model.
+
+`TrainingConfig` is what the Train page edits, what a run saves as JSON and what the command line
+reads; `build_model` turns it into a Keras model that takes raw 28x28 pixels (0-255) because the
+standardisation is its first layer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "selu", "linear")
+OPTIMIZERS = ("sgd", "adam", "nadam", "rmsprop")
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "nadam": "Nadam", "rmsprop": "RMSprop"}
+
+# Sane bounds: beyond them a network is a typo, not a choice, on a 2-core machine.
+MAX_DENSE_LAYERS = 10
+MAX_CONV_LAYERS = 6
+MAX_UNITS = 4096
+MAX_FILTERS = 256
+MAX_EPOCHS = 200
+MAX_LEARNING_RATE = 10.0
+MAX_PATIENCE = 50
+TRAIN_IMAGES = 60_000
+
+
+class ConfigError(ValueError):
+    """An impossible or absurd choice; `problems` lists each one in words."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class DenseLayer:
+    units: int
+    activation: str = "relu"
+    batch_norm: bool = False
+    dropout: float = 0.0
+
+
+@dataclass
+class ConvLayer:
+    filters: int
+    kernel_size: int = 3
+    batch_norm: bool = False
+    max_pool: bool = False  # a 2x2 max-pooling after this layer
+    dropout: float = 0.0
+
+
+@dataclass
+class Hyperparameters:
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    batch_size: int = 128
+    epochs: int = 10
+    validation_fraction: float = 0.1
+    patience: int = 0  # early stopping on validation loss; 0 turns it off
+    seed: int = 0
+    train_images: int = TRAIN_IMAGES  # train on the first N training images (before the split)
+
+
+@dataclass
+class TrainingConfig:
+    preset: str = "custom"
+    conv: list[ConvLayer] = field(default_factory=list)
+    dense: list[DenseLayer] = field(default_factory=list)
+    hyper: Hyperparameters = field(default_factory=Hyperparameters)
+
+    def problems(self) -> list[str]:
+        """Everything wrong with this configuration, in words; empty when it can be trained."""
+        found = []
+        if len(self.dense) > MAX_DENSE_LAYERS:
+            found.append(f"{len(self.dense)} hidden layers: at most {MAX_DENSE_LAYERS}")
+        if len(self.conv) > MAX_CONV_LAYERS:
+            found.append(f"{len(self.conv)} convolutional layers: at most {MAX_CONV_LAYERS}")
+        for number, layer in enumerate(self.dense, 1):
+            found += _bounded(f"hidden layer {number}: units", layer.units, 1, MAX_UNITS, int)
+            found += _bounded(f"hidden layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            if layer.activation not in ACTIVATIONS:
+                found.append(f"hidden layer {number}: unknown activation {layer.activation!r} "
+                             f"(choose one of {', '.join(ACTIVATIONS)})")
+        size = 28
+        for number, layer in enumerate(self.conv, 1):
+            found += _bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
+            found += _bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, 7, int)
+            found += _bounded(f"conv layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            if isinstance(layer.kernel_size, int):
+                size = (size - layer.kernel_size + 1) // (2 if layer.max_pool else 1)
+        if self.conv and size < 1:
+            found.append("the convolutional layers shrink the 28x28 image to nothing: "
+                         "use fewer layers, smaller kernels or less pooling")
+        hyper = self.hyper
+        if hyper.optimizer not in OPTIMIZERS:
+            found.append(f"unknown optimizer {hyper.optimizer!r} (choose one of {', '.join(OPTIMIZERS)})")
+        rate = hyper.learning_rate
+        if not isinstance(rate, (int, float)) or not 0 < rate <= MAX_LEARNING_RATE:
+            found.append(f"learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                         f"got {hyper.learning_rate}")
+        found += _bounded("epochs", hyper.epochs, 1, MAX_EPOCHS, int)
+        found += _bounded("training images", hyper.train_images, 100, TRAIN_IMAGES, int)
+        found += _bounded("patience", hyper.patience, 0, MAX_PATIENCE, int)
+        found += _bounded("seed", hyper.seed, 0, 2**31 - 1, int)
+        if not isinstance(hyper.validation_fraction, (int, float)) or not (
+                0.01 <= hyper.validation_fraction <= 0.5):
+            found.append(f"validation fraction must be between 0.01 and 0.5, got {hyper.validation_fraction}")
+        else:
+            training_set = self.training_set_size()
+            found += _bounded("batch size", hyper.batch_size, 1, max(1, training_set), int,
+                              why=f"the training split has {training_set:,} images")
+        return found
+
+    def check(self) -> TrainingConfig:
+        if problems := self.problems():
+            raise ConfigError(problems)
+        return self
+
+    def training_set_size(self) -> int:
+        """Images left for training once the validation split is taken out."""
+        if not isinstance(self.hyper.train_images, int):
+            return 0
+        return self.hyper.train_images - max(1, round(self.hyper.train_images
+                                                       * self.hyper.validation_fraction))
+
+    def describe(self) -> str:
+        """A short text such as "Flatten > 256 (BN) > 128 > 10" for tables."""
+        parts = [f"conv{layer.kernel_size}x{layer.kernel_size}x{layer.filters}"
+                 + (" pool" if layer.max_pool else "") for layer in self.conv]
+        parts += [f"{layer.units}" + (" BN" if layer.batch_norm else "")
+                  + (f" drop{layer.dropout:g}" if layer.dropout else "") for layer in self.dense]
+        return " > ".join(["28x28", *parts, "10"])
+
+    # --- JSON ------------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> TrainingConfig:
+        """Rebuild from `to_dict`'s output; unknown or missing keys are a ConfigError."""
+        try:
+            return cls(
+                preset=str(raw.get("preset", "custom")),
+                conv=[ConvLayer(**layer) for layer in raw.get("conv", [])],
+                dense=[DenseLayer(**layer) for layer in raw.get("dense", [])],
+                hyper=Hyperparameters(**raw.get("hyper", {})),
+            )
+        except (TypeError, AttributeError) as error:
+            raise ConfigError([f"not a training configuration: {error}"]) from error
+
+
+def _bounded(what: str, value, low, high, kind, why: str = "") -> list[str]:
+    if kind is int and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+        return [f"{what} must be a whole number, got {value!r}"]
+    if kind is float and not isinstance(value, (int, float)):
+        return [f"{what} must be a number, got {value!r}"]
+    if not low <= value <= high:
+        return [f"{what} must be between {low:,} and {high:,}, got {value:,}" + (f" ({why})" if why else "")]
+    return []
+
+
+PRESETS: dict[str, TrainingConfig] = {
+    # The three networks of the classic analysis, and a small convnet.
+    "given": TrainingConfig(
+        preset="given", dense=[DenseLayer(128)],
+        hyper=Hyperparameters(optimizer="sgd", learning_rate=0.05, batch_size=128, epochs=10)),
+    "compact": TrainingConfig(
+        preset="compact", dense=[DenseLayer(13), DenseLayer(128)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.001, batch_size=32, epochs=13)),
+    "best": TrainingConfig(
+        preset="best",
+        dense=[DenseLayer(256, batch_norm=True), DenseLayer(128, batch_norm=True),
+               DenseLayer(64, batch_norm=True)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.001, batch_size=256, epochs=10)),
+    "conv": TrainingConfig(
+        preset="conv",
+        conv=[ConvLayer(32, 3, batch_norm=True), ConvLayer(32, 3, batch_norm=True, max_pool=True),
+              ConvLayer(64, 3, batch_norm=True), ConvLayer(64, 3, batch_norm=True, max_pool=True)],
+        dense=[DenseLayer(128, batch_norm=True, dropout=0.3)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.001, batch_size=128, epochs=6)),
+}
+PRESET_DESCRIPTIONS = {
+    "given": "Dense 128 relu, SGD lr 0.05: the classic analysis's first network",
+    "compact": "Dense 13 > 128, Adam, batch 32: few parameters, nearly as good",
+    "best": "Dense 256 > 128 > 64 with batch normalisation, Adam, batch 256",
+    "conv": "A small convnet: four 3x3 convolutions with batch normalisation, two poolings",
+    "custom": "Your own fully-connected stack",
+}
+
+
+def preset(name: str) -> TrainingConfig:
+    """A fresh copy of a preset, safe to edit."""
+    return TrainingConfig.from_dict(PRESETS[name].to_dict())
+
+
+def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.ndarray):
+    """The Keras model (compiled) for `config`; its first layer standardises raw pixels.
+
+    The standardisation statistics are stored in the model, so a saved model needs nothing else.
+    """
+    import keras  # heavy: imported where a model is built, not when the dashboard starts
+    from keras import layers
+
+    config.check()
+    inputs = keras.Input(shape=(28, 28), name="pixels")
+    # Keras divides by sqrt(variance): pixel_std comes floored from preprocessing.pixel_statistics.
+    x = layers.Normalization(axis=(1, 2), mean=pixel_mean, variance=np.square(pixel_std),
+                             name="standardise")(inputs)
+    if config.conv:
+        x = layers.Reshape((28, 28, 1))(x)
+        for layer in config.conv:
+            x = layers.Conv2D(layer.filters, layer.kernel_size, activation="relu")(x)
+            if layer.batch_norm:
+                x = layers.BatchNormalization()(x)
+            if layer.max_pool:
+                x = layers.MaxPooling2D(2)(x)
+            if layer.dropout:
+                x = layers.Dropout(layer.dropout)(x)
+    x = layers.Flatten()(x)
+    for layer in config.dense:
+        x = layers.Dense(layer.units, activation=layer.activation)(x)
+        if layer.batch_norm:
+            x = layers.BatchNormalization()(x)
+        if layer.dropout:
+            x = layers.Dropout(layer.dropout)(x)
+    outputs = layers.Dense(10, activation="softmax", name="digit")(x)
+    model = keras.Model(inputs, outputs, name=config.preset)
+    optimizer = {
+        "sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam,
+        "nadam": keras.optimizers.Nadam, "rmsprop": keras.optimizers.RMSprop,
+    }[config.hyper.optimizer](learning_rate=config.hyper.learning_rate)
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def summary_rows(model) -> list[dict]:
+    """The model summary as table rows: layer, output shape, parameters."""
+    return [{"layer": f"{layer.name} ({type(layer).__name__})",
+             "output shape": str(tuple(layer.output.shape)),
+             "parameters": layer.count_params()} for layer in model.layers]

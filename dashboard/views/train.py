@@ -1,0 +1,144 @@
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core import architecture
+from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
+from core.training import TrainingJob
+from dashboard import figures, state
+
+# How often the live view redraws. Each redraw costs the training a little CPU on a 2-core
+# machine; see benchmarks/training_overhead.py for the measurement behind this choice.
+REFRESH_SECONDS = 1.0
+
+st.title("Train a network")
+queue = state.training_queue()
+
+# --- the network ---------------------------------------------------------------------------------
+choices = [*architecture.PRESETS, "custom"]
+preset_name = st.selectbox("Start from", choices, format_func=lambda name: (
+    f"{name}: {architecture.PRESET_DESCRIPTIONS[name]}"))
+base = architecture.preset(preset_name) if preset_name != "custom" else TrainingConfig(
+    dense=[DenseLayer(128)], hyper=Hyperparameters())
+
+if base.conv:
+    st.markdown("Convolutional part (fixed for this preset): "
+                + " > ".join(f"conv {c.kernel_size}x{c.kernel_size}, {c.filters} filters"
+                             + (", BN" if c.batch_norm else "") + (", 2x2 max-pool" if c.max_pool else "")
+                             for c in base.conv))
+st.markdown("**Hidden layers** (fully connected, in order; add, delete or edit rows):")
+edited = st.data_editor(
+    pd.DataFrame([vars(layer) for layer in base.dense], columns=["units", "activation", "batch_norm",
+                                                                 "dropout"]),
+    num_rows="dynamic", key=f"layers-{preset_name}", hide_index=False, column_config={
+        "units": st.column_config.NumberColumn("units", step=1, required=True, default=64),
+        "activation": st.column_config.SelectboxColumn(
+            "activation", options=architecture.ACTIVATIONS, required=True, default="relu"),
+        "batch_norm": st.column_config.CheckboxColumn("batch norm", default=False),
+        "dropout": st.column_config.NumberColumn("dropout", step=0.05, default=0.0, format="%.2f"),
+    })
+dense = [DenseLayer(units=int(row.units) if pd.notna(row.units) else 0,
+                    activation=str(row.activation), batch_norm=bool(row.batch_norm),
+                    dropout=float(row.dropout) if pd.notna(row.dropout) else 0.0)
+         for row in edited.itertuples()]
+
+# --- how to train it -----------------------------------------------------------------------------
+st.markdown("**Hyperparameters**")
+defaults = base.hyper
+left, middle, right, last = st.columns(4)
+optimizer = left.selectbox("Optimizer", architecture.OPTIMIZERS,
+                           index=architecture.OPTIMIZERS.index(defaults.optimizer),
+                           format_func=architecture.OPTIMIZER_NAMES.get, key=f"optimizer-{preset_name}")
+learning_rate = middle.number_input("Learning rate", value=defaults.learning_rate, min_value=0.0,
+                                    step=0.0005, format="%.4f", key=f"lr-{preset_name}")
+batch_size = right.number_input("Batch size", value=defaults.batch_size, min_value=1, step=32,
+                                key=f"batch-{preset_name}")
+epochs = last.number_input("Epochs", value=defaults.epochs, min_value=1,
+                           max_value=architecture.MAX_EPOCHS, key=f"epochs-{preset_name}")
+left, middle, right, last = st.columns(4)
+validation_fraction = left.slider("Validation fraction", 0.05, 0.5, defaults.validation_fraction,
+                                  step=0.05, key=f"val-{preset_name}")
+patience = middle.number_input("Early stopping patience (0 = off)", value=defaults.patience,
+                               min_value=0, max_value=architecture.MAX_PATIENCE,
+                               key=f"patience-{preset_name}")
+seed = right.number_input("Random seed", value=defaults.seed, min_value=0, max_value=2**31 - 1,
+                          key=f"seed-{preset_name}")
+train_images = last.number_input("Training images (the first N)", value=defaults.train_images,
+                                 min_value=100, max_value=architecture.TRAIN_IMAGES, step=1000,
+                                 key=f"images-{preset_name}",
+                                 help="Fewer images train faster; validation is taken from these.")
+
+config = TrainingConfig(
+    preset=preset_name if dense == base.dense else "custom", conv=base.conv, dense=dense,
+    hyper=Hyperparameters(optimizer=optimizer, learning_rate=float(learning_rate),
+                          batch_size=int(batch_size), epochs=int(epochs),
+                          validation_fraction=round(float(validation_fraction), 2),
+                          patience=int(patience), seed=int(seed), train_images=int(train_images)))
+
+# --- what will be built --------------------------------------------------------------------------
+problems = config.problems()
+if problems:
+    st.error("This network cannot be trained:\n\n" + "\n".join(f"- {p}" for p in problems))
+else:
+    summary = state.model_summary(json.dumps(config.to_dict()))
+    total = sum(row["parameters"] for row in summary)
+    st.markdown(f"**Model summary**: {config.describe()}, "
+                f"{config.training_set_size():,} training images per epoch")
+    left, right = st.columns([3, 1])
+    left.dataframe(pd.DataFrame(summary), hide_index=True)
+    right.metric("Parameters", f"{total:,}")
+
+name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...")
+if st.button("Train", type="primary", disabled=bool(problems)):
+    job = queue.submit(config, name)
+    st.session_state["job_id"] = job.id
+
+
+# --- the live view -------------------------------------------------------------------------------
+def current_job() -> TrainingJob | None:
+    """This session's latest job; else the latest of the server (a closed tab's run, say)."""
+    mine = queue.get(st.session_state.get("job_id", -1))
+    jobs = queue.jobs()
+    return mine or (jobs[-1] if jobs else None)
+
+
+def show_job(job: TrainingJob) -> None:
+    progress = job.progress()
+    status = progress.status
+    st.subheader(f"Run {job.name or f'#{job.id}'}: {status}")
+    if status == "queued":
+        st.info(f"Waiting in the queue, position {queue.position(job)}: "
+                f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
+                "It starts by itself when its turn comes.")
+    elif status == "running":
+        done = progress.epoch + (progress.batch / progress.batches if progress.batches else 0)
+        eta = progress.eta_seconds()
+        st.progress(min(done / progress.epochs, 1.0), text=(
+            f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
+            f"batch {progress.batch}/{progress.batches}"
+            + (f", about {eta:.0f} s left" if eta is not None else "")))
+    elif status in ("finished", "stopped") and progress.run_id:
+        st.success(f"{status.capitalize()} after {progress.epoch} epoch(s) and saved. "
+                   "It is on the Runs page.")
+        st.page_link("views/runs.py", label="Open the Runs page", icon=":material/list:")
+    elif status in ("failed", "cancelled", "stopped"):
+        (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")
+
+    if status in ("queued", "running") and st.button("Stop", key=f"stop-{job.id}", type="secondary"):
+        job.stop()
+        st.toast("Stopping after the current batch...")
+    if progress.history or progress.batch_losses:
+        st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
+                        key=f"curves-{job.id}")
+    if status not in ("queued", "running") and st.session_state.get("live_job") == job.id:
+        st.session_state["live_job"] = None
+        st.rerun(scope="app")  # the run ended: redraw once without the timer
+
+
+job = current_job()
+if job is not None:
+    active = job.progress().status in ("queued", "running")
+    if active:
+        st.session_state["live_job"] = job.id
+    st.fragment(run_every=REFRESH_SECONDS if active else None)(show_job)(job)

@@ -1,0 +1,92 @@
+import json
+
+import numpy as np
+import pytest
+
+from core import architecture
+from core.architecture import ConfigError, DenseLayer, TrainingConfig, build_model, preset
+
+STATS = (np.zeros((28, 28)), np.ones((28, 28)))
+
+
+@pytest.mark.parametrize("name, parameters", [
+    ("given", 101_770), ("compact", 13_287), ("best", 244_554)])
+def test_preset_parameter_counts_equal_keras(name, parameters):
+    model = build_model(preset(name), *STATS)
+    assert model.count_params() == parameters
+    rows = architecture.summary_rows(model)
+    assert sum(row["parameters"] for row in rows) == parameters
+    assert rows[-1]["output shape"] == "(None, 10)"
+
+
+def test_conv_preset_builds_and_is_small():
+    model = build_model(preset("conv"), *STATS)
+    assert model.output_shape == (None, 10)
+    assert model.count_params() < 300_000
+
+
+def test_json_round_trip_of_every_preset():
+    for name in architecture.PRESETS:
+        config = preset(name)
+        again = TrainingConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+        assert again == config
+
+
+def test_presets_are_copies():
+    config = preset("given")
+    config.dense[0].units = 5
+    assert preset("given").dense[0].units == 128
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: setattr(c.dense[0], "units", 0), "hidden layer 1: units must be between 1"),
+    (lambda c: setattr(c.dense[0], "units", 100_000), "units must be between 1 and 4,096"),
+    (lambda c: setattr(c.dense[0], "activation", "magic"), "unknown activation 'magic'"),
+    (lambda c: setattr(c.dense[0], "dropout", 1.0), "dropout must be between 0 and 0.9"),
+    (lambda c: setattr(c, "dense", [DenseLayer(8)] * 11), "11 hidden layers: at most 10"),
+    (lambda c: setattr(c.hyper, "learning_rate", 0), "learning rate must be above 0"),
+    (lambda c: setattr(c.hyper, "learning_rate", -1e-3), "learning rate must be above 0"),
+    (lambda c: setattr(c.hyper, "batch_size", 54_001), "the training split has 54,000 images"),
+    (lambda c: setattr(c.hyper, "batch_size", 0), "batch size must be between 1"),
+    (lambda c: setattr(c.hyper, "epochs", 0), "epochs must be between 1 and 200"),
+    (lambda c: setattr(c.hyper, "epochs", 2.5), "epochs must be a whole number"),
+    (lambda c: setattr(c.hyper, "optimizer", "adagrad"), "unknown optimizer 'adagrad'"),
+    (lambda c: setattr(c.hyper, "validation_fraction", 0.9), "validation fraction must be between"),
+    (lambda c: setattr(c.hyper, "train_images", 70_000), "training images must be between 100 and"),
+])
+def test_impossible_choices_are_refused_with_a_message(change, message):
+    config = preset("given")
+    change(config)
+    with pytest.raises(ConfigError, match=message):
+        config.check()
+    with pytest.raises(ConfigError):
+        build_model(config, *STATS)
+
+
+def test_convolutions_that_shrink_the_image_away_are_refused():
+    config = preset("conv")
+    config.conv = [architecture.ConvLayer(8, 7, max_pool=True)] * 3
+    assert any("shrink the 28x28 image" in p for p in config.problems())
+
+
+def test_batch_size_bound_follows_the_training_set():
+    config = preset("given")
+    config.hyper.train_images, config.hyper.validation_fraction = 1000, 0.1
+    config.hyper.batch_size = 900
+    assert config.problems() == []
+    config.hyper.batch_size = 901
+    assert "the training split has 900 images" in config.problems()[0]
+
+
+def test_from_dict_rejects_garbage():
+    with pytest.raises(ConfigError, match="not a training configuration"):
+        TrainingConfig.from_dict({"dense": [{"units": 3, "colour": "red"}]})
+
+
+def test_model_standardises_raw_pixels():
+    images = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    mean, std = images.mean(axis=0), np.maximum(images.std(axis=0), 1.0)
+    model = build_model(preset("given"), mean, std)
+    standardise = model.get_layer("standardise")
+    expected = (images - mean) / std
+    np.testing.assert_allclose(np.asarray(standardise(images.astype(np.float32))), expected, atol=1e-4)

@@ -1,0 +1,94 @@
+"""The Train and Runs pages under AppTest: summaries, refusals, a real queued run, run management."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import runs
+from core.architecture import build_model
+from tests.conftest import tiny_config
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture
+def runs_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path))
+    return tmp_path
+
+
+def open_page(name: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    app.switch_page(f"views/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def parameters(app: AppTest) -> str:
+    return next(m.value for m in app.metric if m.label == "Parameters")
+
+
+def test_presets_show_their_summary(runs_folder):
+    app = open_page("train")
+    assert parameters(app) == "101,770"
+    for preset, count, layer in (("best", "244,554", "BatchNormalization"),
+                                 ("compact", "13,287", "Dense"), ("conv", None, "Conv2D")):
+        app.selectbox[0].set_value(preset).run()
+        assert not app.exception
+        assert count is None or parameters(app) == count
+        summary = next(d.value for d in app.dataframe if "layer" in d.value.columns)
+        assert layer in summary["layer"].str.cat()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("lr-given", 0.0, "learning rate must be above 0"),
+    ("batch-given", 60_000, "batch size must be between 1 and 54,000"),
+    ("images-given", 100, "the training split has 90 images"),  # smaller than a batch of 128
+    ("images-given", 1000, None),
+])
+def test_bad_hyperparameters_are_refused_in_the_page(runs_folder, key, value, message):
+    app = open_page("train")
+    app.number_input(key=key).set_value(value).run()
+    assert not app.exception
+    train_button = next(b for b in app.button if b.label == "Train")
+    if message:
+        assert message in app.error[0].value and train_button.disabled
+    else:
+        assert not app.error and not train_button.disabled
+
+
+def test_a_run_trains_from_the_page_and_lands_in_the_runs_folder(runs_folder):
+    app = open_page("train")
+    app.number_input(key="images-given").set_value(2000).run()
+    app.number_input(key="epochs-given").set_value(2).run()
+    app.text_input[0].set_value("from apptest").run()
+    next(b for b in app.button if b.label == "Train").click().run()
+    assert not app.exception
+    deadline = time.monotonic() + 60
+    while not list(runs_folder.glob("*/run.json")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    app.run()
+    assert any("from apptest: finished" in s.value for s in app.subheader)
+    assert [run.name for run in runs.list_runs(runs_folder)] == ["from apptest"]
+
+
+def test_runs_page_without_runs_explains(runs_folder):
+    app = open_page("runs")
+    assert "No runs yet" in app.info[0].value
+
+
+def test_runs_page_lists_good_and_damaged_runs(runs_folder):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    runs.save_run(model, {"name": "kept", "status": "finished", "validation_accuracy": 0.9,
+                          "history": {"val_loss": [0.5, 0.4], "val_accuracy": [0.8, 0.9]}},
+                  runs_folder)
+    (runs_folder / "20200101-000000-abcdef").mkdir()  # a run folder with nothing in it
+    app = open_page("runs")
+    table = app.dataframe[0].value
+    assert sorted(table["status"]) == ["damaged", "finished"]
+    assert "run.json is missing" in " ".join(table["problem"])
+    assert "damaged or incomplete" in app.warning[0].value
