@@ -27,6 +27,7 @@ else:
         "Networks": [
             st.Page("views/train.py", title="Train", icon=":material/model_training:"),
             st.Page("views/runs.py", title="Runs", icon=":material/list:"),
+            st.Page("views/evaluate.py", title="Evaluate", icon=":material/grid_on:"),
         ],
     })
 navigation.run()

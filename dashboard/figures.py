@@ -117,3 +117,39 @@ def runs_overlay(curves: dict[str, dict[str, list[float]]]) -> go.Figure:
     figure.update_xaxes(title_text="epoch")
     figure.update_layout(height=380, margin=dict(t=40, b=10))
     return figure
+
+
+def confusion_matrix(counts: np.ndarray, as_percent: bool) -> go.Figure:
+    """A clickable confusion matrix: one square marker per cell (a click on a scatter point is
+    reported to Streamlit, a click on a heatmap cell is not), correct predictions in blue on the
+    diagonal, mistakes in red."""
+    size = len(counts)
+    true, predicted = np.divmod(np.arange(size * size), size)
+    flat = counts.ravel()
+    percent = 100 * flat / np.maximum(counts.sum(axis=1), 1)[true]
+    shown = percent if as_percent else flat
+    figure = go.Figure()
+    for on_diagonal, colours, name in ((True, "Blues", "correct"), (False, "Reds", "mistakes")):
+        cell = (true == predicted) == on_diagonal
+        values = shown[cell]
+        top = max(float(values.max()), 1e-9)
+        figure.add_trace(go.Scatter(
+            x=predicted[cell], y=true[cell], mode="markers+text", name=name,
+            marker=dict(symbol="square", size=50, color=values, colorscale=colours, cmin=0, cmax=top,
+                        line=dict(width=1, color="white")),
+            text=[f"{v:.1f}" if as_percent else f"{v:,}" for v in values],
+            textfont=dict(color=["white" if v > 0.6 * top else "black" for v in values], size=12),
+            customdata=np.stack([flat[cell], percent[cell]], axis=1),
+            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0.75)),
+            hovertemplate="true %{y}, predicted %{x}: %{customdata[0]:,} images "
+                          "(%{customdata[1]:.1f}% of the true %{y}s)<extra></extra>",
+        ))
+    axis = dict(tickmode="array", tickvals=list(range(size)), range=[-0.5, size - 0.5],
+                showgrid=False, zeroline=False, fixedrange=True)
+    figure.update_layout(
+        width=620, height=620, showlegend=False, margin=dict(t=60, l=70, r=10, b=10),
+        xaxis=axis | dict(title="predicted digit", side="top"),
+        yaxis=axis | dict(title="true digit", range=[size - 0.5, -0.5]),
+        plot_bgcolor="white", clickmode="event+select", dragmode=False,
+    )
+    return figure

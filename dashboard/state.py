@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import analysis, data, preprocessing
+from core import analysis, data, evaluation, preprocessing, runs
 from core.architecture import TrainingConfig, build_model, summary_rows
-from core.training import TrainingQueue
+from core.training import TrainingQueue, predict_probabilities
 
 SPLITS = ("train", "test")
 MAX_TRAININGS_ENV = "MNIST_EXPLORER_MAX_TRAININGS"
@@ -87,3 +87,21 @@ def model_summary(config_json: str) -> list[dict]:
     """Layer table of a configuration (keyed by its JSON: a model is built once per change)."""
     config = TrainingConfig.from_dict(json.loads(config_json))
     return summary_rows(build_model(config, np.zeros((28, 28)), np.ones((28, 28))))
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=8)
+def run_model(run_id: str):
+    """A run's Keras model, loaded once per run and shared (read-only) by every session."""
+    return runs.load_model(runs.get_run(run_id))
+
+
+def run_split(run_id: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The images and labels of a run's validation split, or of the test set."""
+    config = TrainingConfig.from_dict(runs.get_run(run_id).record["config"])
+    return evaluation.split_for_run(mnist(), config, split)
+
+
+@st.cache_data(show_spinner="Computing predictions...", max_entries=32)
+def run_probabilities(run_id: str, split: str) -> np.ndarray:
+    """Class probabilities of a run on a split: computed once per run and split."""
+    return predict_probabilities(run_model(run_id), run_split(run_id, split)[0])

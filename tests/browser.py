@@ -98,7 +98,7 @@ def page_errors(page) -> list[str]:
 def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
     """Click a sidebar link and wait until the new page has replaced the old one and is idle."""
     old_title = page.inner_text("[data-testid='stMain'] h1")
-    page.get_by_role("link", name=link).click()
+    page.get_by_role("link", name=link, exact=True).click()
     page.wait_for_function(
         "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
         " return h && h.innerText !== old; }", arg=old_title, timeout=timeout)

@@ -59,7 +59,7 @@ def test_train_watch_stop_and_find_the_run(tmp_path):
         page.get_by_text("Run browser run: stopped").wait_for(timeout=30_000)
         stop_seconds = time.perf_counter() - clicked
         assert stop_seconds < 10, stop_seconds
-        page.get_by_text("Stopped after").wait_for(timeout=10_000)
+        page.get_by_text("Stopped during epoch").wait_for(timeout=10_000)
         saved = [json.loads(p.read_text()) for p in tmp_path.glob("*/run.json")]
         assert len(saved) == 1 and saved[0]["status"] == "stopped"
         assert 1 <= saved[0]["epochs_run"] < 100

@@ -92,3 +92,44 @@ def test_runs_page_lists_good_and_damaged_runs(runs_folder):
     assert sorted(table["status"]) == ["damaged", "finished"]
     assert "run.json is missing" in " ".join(table["problem"])
     assert "damaged or incomplete" in app.warning[0].value
+
+
+def test_evaluate_without_runs_explains(runs_folder):
+    app = open_page("evaluate")
+    assert "no trained network" in app.info[0].value
+
+
+def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
+    from core import evaluation, training
+    from core.training import TrainingJob
+
+    first = training.train(TrainingJob(tiny_config(epochs=1), name="one"), real_mnist, runs_folder)
+    config = tiny_config(epochs=1)
+    config.dense[0].units = 8
+    training.train(TrainingJob(config, name="two"), real_mnist, runs_folder)
+    app = open_page("evaluate")
+    assert not app.error
+    assert app.selectbox[0].value.name == "two"  # the newest by default
+    app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.id == first.id)).run()
+    accuracy = next(m.value for m in app.metric if m.label == "Accuracy")
+    assert accuracy == f"{first.record['test_accuracy']:.2%}"
+    table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
+    assert table["support"].tolist() == np.bincount(real_mnist.y_test).tolist()
+    assert "Highest precision" in " ".join(m.value for m in app.markdown)
+    assert any("images only" in m.value for m in app.markdown)  # the comparison section
+    app.radio(key="evaluate_split").set_value("validation").run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
+    assert table["support"].sum() == 200
+    assert evaluation.SPLITS == ("validation", "test")
+
+
+def test_evaluate_reports_a_corrupted_model_file(runs_folder, real_mnist):
+    from core import training
+    from core.training import TrainingJob
+
+    run = training.train(TrainingJob(tiny_config(epochs=1), name="broken"), real_mnist, runs_folder)
+    (run.folder / runs.MODEL_FILE).write_bytes(b"PK\x03\x04 garbage")
+    app = open_page("evaluate")
+    assert not app.exception
+    assert "cannot be evaluated" in app.error[0].value and "cannot be loaded" in app.error[0].value

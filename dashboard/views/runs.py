@@ -26,46 +26,46 @@ table = pd.DataFrame([{
     "problem": run.problem,
     "id": run.id,
 } for run in all_runs])
-st.markdown("Select runs in the table (tick the boxes on the left) to compare their curves, "
-            "or to rename, download or delete one.")
-selection = st.dataframe(
-    table, hide_index=True, on_select="rerun", selection_mode="multi-row", key="runs_table",
-    column_config={
-        "validation accuracy": st.column_config.NumberColumn(format="percent"),
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
-        "seconds": st.column_config.NumberColumn(format="%.1f"),
-        "parameters": st.column_config.NumberColumn(format="localized"),
-    })
-chosen = [all_runs[row] for row in selection.selection.rows]
+st.dataframe(table, hide_index=True, column_config={
+    "validation accuracy": st.column_config.NumberColumn(format="percent"),
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "seconds": st.column_config.NumberColumn(format="%.1f"),
+    "parameters": st.column_config.NumberColumn(format="localized"),
+})
 damaged = [run for run in all_runs if not run.usable]
 if damaged:
     st.warning(f"{len(damaged)} run folder(s) are damaged or incomplete and cannot be used; "
-               "the table's last column says why. Select one to delete it.")
+               "the table's problem column says why. Pick one below to delete it.")
 
-usable = [run for run in chosen if run.usable]
-if usable:
-    st.header("Curves")
-    st.plotly_chart(figures.runs_overlay({f"{run.name} ({run.id[-6:]})": run.record.get("history", {})
-                                          for run in usable}))
 
-if len(chosen) == 1:
-    run = chosen[0]
-    st.header(f"{run.name}")
-    left, middle, right = st.columns(3)
-    with left.form("rename"):
-        new_name = st.text_input("New name", value=run.name, max_chars=runs.MAX_NAME_LENGTH)
-        if st.form_submit_button("Rename", disabled=not run.usable):
-            try:
-                runs.rename_run(run.id, new_name)
-            except runs.RunError as problem:
-                st.error(str(problem))
-            else:
-                st.rerun()
-    if run.usable:
-        middle.download_button("Download the model (.keras)",
-                               data=(run.folder / runs.MODEL_FILE).read_bytes(),
-                               file_name=f"mnist-{run.id}.keras", mime="application/zip")
-    sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}")
-    if right.button("Delete", disabled=not sure, type="primary"):
-        runs.delete_run(run.id)
-        st.rerun()
+def label(run: runs.Run) -> str:
+    return f"{run.name} ({run.status}, {run.id})"
+
+
+st.header("Compare curves")
+usable = [run for run in all_runs if run.usable]
+compared = st.multiselect("Runs to overlay", usable, default=usable[:2], format_func=label)
+if compared:
+    st.plotly_chart(figures.runs_overlay({label(run): run.record.get("history", {})
+                                          for run in compared}))
+
+st.header("Rename, download or delete")
+run = st.selectbox("Run", all_runs, format_func=label)
+left, middle, right = st.columns(3)
+with left.form("rename"):
+    new_name = st.text_input("New name", value=run.name, max_chars=runs.MAX_NAME_LENGTH)
+    if st.form_submit_button("Rename", disabled=not run.usable):
+        try:
+            runs.rename_run(run.id, new_name)
+        except runs.RunError as problem:
+            st.error(str(problem))
+        else:
+            st.rerun()
+if run.usable:
+    middle.download_button("Download the model (.keras)",
+                           data=(run.folder / runs.MODEL_FILE).read_bytes(),
+                           file_name=f"mnist-{run.id}.keras", mime="application/zip")
+sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}")
+if right.button("Delete", disabled=not sure, type="primary"):
+    runs.delete_run(run.id)
+    st.rerun()

@@ -119,8 +119,9 @@ def show_job(job: TrainingJob) -> None:
             f"batch {progress.batch}/{progress.batches}"
             + (f", about {eta:.0f} s left" if eta is not None else "")))
     elif status in ("finished", "stopped") and progress.run_id:
-        st.success(f"{status.capitalize()} after {progress.epoch} epoch(s) and saved. "
-                   "It is on the Runs page.")
+        how = (f"Stopped during epoch {progress.epoch}, and saved with what it had learned"
+               if status == "stopped" else f"Finished {progress.epoch} epoch(s) and saved")
+        st.success(f"{how}. It is on the Runs page.")
         st.page_link("views/runs.py", label="Open the Runs page", icon=":material/list:")
     elif status in ("failed", "cancelled", "stopped"):
         (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")

@@ -1,0 +1,123 @@
+import numpy as np
+import streamlit as st
+
+from core import evaluation, runs
+from dashboard import figures, state
+
+GALLERY_LIMIT = 100  # images shown for one cell; the count above it is always the full one
+
+st.title("Evaluate a network")
+usable = [run for run in runs.list_runs() if run.usable]
+if not usable:
+    st.info("There is no trained network to evaluate yet. Train one (a few seconds with the "
+            "'given' preset on fewer images), then come back.")
+    st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
+    st.stop()
+
+
+def label(run: runs.Run) -> str:
+    accuracy = run.record.get("test_accuracy")
+    return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")
+
+
+left, right = st.columns([3, 1])
+run = left.selectbox("Run (the newest first)", usable, format_func=label)
+split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="evaluate_split",
+                    format_func=str.capitalize)
+try:
+    probabilities = state.run_probabilities(run.id, split)
+except runs.RunError as problem:
+    st.error(f"This run cannot be evaluated: {problem}")
+    st.stop()
+images, y_true = state.run_split(run.id, split)
+y_pred = probabilities.argmax(axis=1)
+
+
+def gallery(key: str, indices: np.ndarray, caption) -> None:
+    """Images with a caption each, at most GALLERY_LIMIT of them, in one st.image call."""
+    shown = indices[:GALLERY_LIMIT]
+    if len(indices) > len(shown):
+        st.caption(f"Showing the first {len(shown)} of {len(indices):,}.")
+    if len(shown):
+        with st.container(key=key):
+            st.image([images[i] for i in shown], caption=[caption(i) for i in shown], width=84)
+
+
+# --- overall --------------------------------------------------------------------------------------
+overall = evaluation.overall_metrics(y_true, y_pred)
+metrics = evaluation.per_class_metrics(y_true, y_pred)
+columns = st.columns(4)
+columns[0].metric("Accuracy", f"{overall['accuracy']:.2%}")
+columns[1].metric(f"Mistakes (of {len(y_true):,})", f"{int((y_pred != y_true).sum()):,}")
+columns[2].metric("Macro f1", f"{overall['macro f1']:.4f}")
+columns[3].metric("Weighted f1", f"{overall['weighted f1']:.4f}")
+
+# --- confusion matrix -----------------------------------------------------------------------------
+st.header("Confusion matrix")
+as_percent = st.toggle("Row percentages (share of each true digit)", value=False)
+st.caption("Click a cell to see its images: a mistake cell shows the most confident mistakes "
+           "first, a diagonal cell the least confident correct answers first.")
+counts = evaluation.confusion(y_true, y_pred)
+event = st.plotly_chart(figures.confusion_matrix(counts, as_percent), on_select="rerun",
+                        selection_mode="points", key=f"confusion-{run.id}-{split}",
+                        width="content")
+points = event.selection.points if event and event.selection else []
+if points:
+    true, predicted = int(points[0]["y"]), int(points[0]["x"])
+    cell = evaluation.cell_indices(y_true, probabilities, true, predicted)
+    kind = "correctly read" if true == predicted else f"read as {predicted}"
+    st.subheader(f"True {true}, predicted {predicted}: {len(cell):,} images")
+    st.markdown(f"The {split} images of a **{true}** that the network {kind}; under each, "
+                f"P({predicted}) and P({true}).")
+    gallery("cell_gallery", cell, lambda i: f"#{i} P({predicted})={probabilities[i, predicted]:.2f} "
+                            f"P({true})={probabilities[i, true]:.2f}")
+
+# --- per-class metrics ----------------------------------------------------------------------------
+st.header("Per-class metrics")
+best = int(metrics["precision"].idxmax())
+worst = int(metrics["precision"].idxmin())
+st.markdown(f"Highest precision: **{best}** ({metrics['precision'][best]:.2%} of the images read "
+            f"as {best} are {best}s); lowest: **{worst}** ({metrics['precision'][worst]:.2%}).")
+st.dataframe(metrics, hide_index=True, column_config={
+    name: st.column_config.NumberColumn(format="%.4f") for name in
+    ("accuracy", "misclassification", "precision", "recall (sensitivity)", "specificity", "f1")})
+st.markdown(" · ".join(f"{name}: {value:.4f}" for name, value in overall.items()))
+st.download_button("Download the metrics (CSV)", metrics.to_csv(index=False),
+                   file_name=f"metrics-{run.id}-{split}.csv", mime="text/csv")
+
+# --- the most confident mistakes ------------------------------------------------------------------
+st.header("The most confident mistakes")
+count = st.slider("How many", 5, 100, 20)
+st.markdown("Many of MNIST's most confident 'mistakes' are images whose label is itself wrong "
+            "or that even a person cannot read: look before you blame the network.")
+mistakes = evaluation.confident_mistakes(y_true, probabilities, count)
+gallery("mistakes_gallery", mistakes,
+        lambda i: f"#{i} true {y_true[i]}, read {y_pred[i]} ({probabilities[i, y_pred[i]]:.2f})")
+
+# --- compare with another run ---------------------------------------------------------------------
+others = [other for other in usable if other.id != run.id]
+st.header("Compare with another run")
+if not others:
+    st.caption("Train a second network to compare the two on the same images.")
+else:
+    other = st.selectbox("Other run", others, format_func=label)
+    try:
+        other_pred = state.run_probabilities(other.id, split).argmax(axis=1)
+        other_true = state.run_split(other.id, split)[1]
+    except runs.RunError as problem:
+        st.error(f"The other run cannot be evaluated: {problem}")
+        st.stop()
+    if split == "validation" and not np.array_equal(other_true, y_true):
+        st.warning("The two runs were validated on different images (another seed, fraction or "
+                   "slice); compare them on the test split instead.")
+        st.stop()
+    left, right = st.columns(2)
+    left.metric(run.name, f"{(y_pred == y_true).mean():.2%}")
+    right.metric(other.name, f"{(other_pred == y_true).mean():.2%}")
+    only_this, only_other = evaluation.disagreements(y_true, y_pred, other_pred)
+    with left:
+        st.markdown(f"**{len(only_this):,}** images only *{run.name}* gets right")
+        gallery("only_this_gallery", only_this, lambda i: f"#{i} {y_true[i]}: other read {other_pred[i]}")
+    with right:
+        st.markdown(f"**{len(only_other):,}** images only *{other.name}* gets right")
+        gallery("only_other_gallery", only_other, lambda i: f"#{i} {y_true[i]}: this read {y_pred[i]}")
