@@ -32,8 +32,8 @@ from core import architecture, preprocessing  # noqa: E402
 from core.data import load_mnist  # noqa: E402
 from core.training import TrainingQueue  # noqa: E402
 from dashboard import figures  # noqa: E402
+from dashboard.live import REFRESH_SECONDS  # noqa: E402
 
-REFRESH_SECONDS = 1.0  # dashboard/views/train.py's
 EPOCHS = 6
 ROUNDS = 3
 

@@ -28,6 +28,7 @@ else:
             st.Page("views/train.py", title="Train", icon=":material/model_training:"),
             st.Page("views/runs.py", title="Runs", icon=":material/list:"),
             st.Page("views/evaluate.py", title="Evaluate", icon=":material/grid_on:"),
+            st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
         ],
     })
 navigation.run()

@@ -153,3 +153,17 @@ def confusion_matrix(counts: np.ndarray, as_percent: bool) -> go.Figure:
         plot_bgcolor="white", clickmode="event+select", dragmode=False,
     )
     return figure
+
+
+def probability_bars(values: np.ndarray) -> go.Figure:
+    """The probability of each digit as bars, the most likely one highlighted."""
+    best = int(np.argmax(values))
+    figure = go.Figure(go.Bar(
+        x=list(range(10)), y=[float(v) for v in values],
+        marker_color=[SPLIT_COLOURS["test"] if d == best else SPLIT_COLOURS["train"] for d in range(10)],
+        text=[f"{v:.0%}" for v in values], textposition="outside",
+        hovertemplate="digit %{x}: %{y:.2%}<extra></extra>",
+    ))
+    figure.update_layout(xaxis=dict(title="digit", dtick=1), yaxis=dict(title="probability",
+                         range=[0, 1.1], tickformat=".0%"), height=300, margin=dict(t=10, b=10))
+    return figure

@@ -133,3 +133,20 @@ def test_evaluate_reports_a_corrupted_model_file(runs_folder, real_mnist):
     app = open_page("evaluate")
     assert not app.exception
     assert "cannot be evaluated" in app.error[0].value and "cannot be loaded" in app.error[0].value
+
+
+def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
+    app = open_page("draw")
+    assert "no trained network yet" in app.info[0].value
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("default: best, 3 epochs" in s.value for s in app.subheader)
+    deadline = time.monotonic() + 120
+    while not runs.list_runs(runs_folder) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    run = runs.list_runs(runs_folder)[0]
+    assert run.record["config"]["preset"] == "best" and run.record["epochs_run"] == 3
+    assert run.record["test_accuracy"] > 0.95
+    app.run()
+    assert not app.exception
+    assert "Draw a digit" in app.info[0].value  # the canvas is there now, waiting for a drawing

@@ -5,12 +5,7 @@ import streamlit as st
 
 from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
-from core.training import TrainingJob
-from dashboard import figures, state
-
-# How often the live view redraws. Each redraw costs the training a little CPU on a 2-core
-# machine; see benchmarks/training_overhead.py for the measurement behind this choice.
-REFRESH_SECONDS = 1.0
+from dashboard import live, state
 
 st.title("Train a network")
 queue = state.training_queue()
@@ -96,50 +91,7 @@ if st.button("Train", type="primary", disabled=bool(problems)):
 
 
 # --- the live view -------------------------------------------------------------------------------
-def current_job() -> TrainingJob | None:
-    """This session's latest job; else the latest of the server (a closed tab's run, say)."""
-    mine = queue.get(st.session_state.get("job_id", -1))
-    jobs = queue.jobs()
-    return mine or (jobs[-1] if jobs else None)
-
-
-def show_job(job: TrainingJob) -> None:
-    progress = job.progress()
-    status = progress.status
-    st.subheader(f"Run {job.name or f'#{job.id}'}: {status}")
-    if status == "queued":
-        st.info(f"Waiting in the queue, position {queue.position(job)}: "
-                f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
-                "It starts by itself when its turn comes.")
-    elif status == "running":
-        done = progress.epoch + (progress.batch / progress.batches if progress.batches else 0)
-        eta = progress.eta_seconds()
-        st.progress(min(done / progress.epochs, 1.0), text=(
-            f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
-            f"batch {progress.batch}/{progress.batches}"
-            + (f", about {eta:.0f} s left" if eta is not None else "")))
-    elif status in ("finished", "stopped") and progress.run_id:
-        how = (f"Stopped during epoch {progress.epoch}, and saved with what it had learned"
-               if status == "stopped" else f"Finished {progress.epoch} epoch(s) and saved")
-        st.success(f"{how}. It is on the Runs page.")
-        st.page_link("views/runs.py", label="Open the Runs page", icon=":material/list:")
-    elif status in ("failed", "cancelled", "stopped"):
-        (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")
-
-    if status in ("queued", "running") and st.button("Stop", key=f"stop-{job.id}", type="secondary"):
-        job.stop()
-        st.toast("Stopping after the current batch...")
-    if progress.history or progress.batch_losses:
-        st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
-                        key=f"curves-{job.id}")
-    if status not in ("queued", "running") and st.session_state.get("live_job") == job.id:
-        st.session_state["live_job"] = None
-        st.rerun(scope="app")  # the run ended: redraw once without the timer
-
-
-job = current_job()
-if job is not None:
-    active = job.progress().status in ("queued", "running")
-    if active:
-        st.session_state["live_job"] = job.id
-    st.fragment(run_every=REFRESH_SECONDS if active else None)(show_job)(job)
+mine = queue.get(st.session_state.get("job_id", -1))
+jobs = queue.jobs()
+# this session's latest job; else the server's latest (a run started from a tab since closed)
+live.follow(mine or (jobs[-1] if jobs else None))

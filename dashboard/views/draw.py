@@ -1,0 +1,83 @@
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from core import analysis, architecture, drawing, runs
+from core.training import predict_probabilities
+from dashboard import figures, live, state
+
+CANVAS = 280
+NEIGHBOURS = 8
+
+st.title("Draw a digit")
+usable = [run for run in runs.list_runs() if run.usable]
+if not usable:
+    st.info("There is no trained network yet to read your digits. Train a good one in one click: "
+            "the 'best' preset for 3 epochs, about half a minute here.")
+    queue = state.training_queue()
+    if st.button("Train a default network", type="primary"):
+        config = architecture.preset("best")
+        config.hyper.epochs = 3
+        st.session_state["default_job"] = queue.submit(config, "default: best, 3 epochs").id
+    live.follow(queue.get(st.session_state.get("default_job", -1)), curves=False)
+    st.stop()
+
+run = st.selectbox("Network (the newest first)", usable,
+                   format_func=lambda r: f"{r.name} ({r.id}), test accuracy "
+                                         f"{r.record.get('test_accuracy', 0):.2%}")
+try:
+    model = state.run_model(run.id)
+except runs.RunError as problem:
+    st.error(f"This network cannot be used: {problem}")
+    st.stop()
+
+left, right = st.columns([1, 1])
+with left:
+    source = st.radio("Input", ["Draw", "Upload a picture"], horizontal=True)
+    if source == "Draw":
+        st.caption("Draw one digit, white on black, as big as the box. The canvas's own toolbar "
+                   "has undo and redo.")
+        clears = st.session_state.setdefault("canvas_clears", 0)
+        canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
+                           height=CANVAS, width=CANVAS, drawing_mode="freedraw",
+                           return_image_data=True, key=f"canvas-{clears}")
+        if st.button("Clear", icon=":material/delete:"):
+            st.session_state["canvas_clears"] = clears + 1
+            st.rerun()
+        picture = canvas.image_data
+        gray = drawing.canvas_to_gray(picture) if picture is not None else None
+    else:
+        upload = st.file_uploader("A PNG or JPEG of one digit, dark on light or light on dark",
+                                  type=["png", "jpg", "jpeg"])
+        gray = None
+        if upload is not None:
+            try:
+                gray = drawing.upload_to_gray(upload.getvalue())
+            except drawing.ImageProblem as problem:
+                st.error(f"{upload.name}: {problem}")
+    plain = st.toggle("Plain resize (skip MNIST's cropping, 20x20 box and centring)",
+                      help="See how much worse the network reads a digit that is not brought "
+                           "to MNIST's conventions.")
+
+seen = drawing.to_mnist(gray, plain_resize=plain) if gray is not None else None
+with right:
+    if seen is None:
+        st.info("Draw a digit (or upload one) and the network will read it here.")
+        st.stop()
+    probabilities = predict_probabilities(model, seen[None])[0]
+    ranking = np.argsort(probabilities)[::-1]
+    guess = int(ranking[0])
+    st.metric("The network reads", guess)
+    st.markdown("Top 3: " + ", ".join(f"**{d}** ({probabilities[d]:.1%})" for d in ranking[:3]))
+    st.plotly_chart(figures.probability_bars(probabilities), key="probabilities")
+
+st.subheader("What the network sees")
+st.caption("The 28x28 image it receives" + (" (plain resize)" if plain else
+           ": cropped to the ink, fitted in a 20x20 box, centred by its centre of mass") + ".")
+st.image(seen, width=168, clamp=True)
+
+st.subheader("The training images nearest to it")
+x_train, y_train = state.images_and_labels("train")
+nearest = analysis.nearest_images(seen, x_train, NEIGHBOURS)
+st.caption("By Euclidean distance in pixel space, among the 60,000 training images.")
+st.image([x_train[i] for i in nearest], caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)

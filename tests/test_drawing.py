@@ -1,0 +1,148 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import drawing
+from core.drawing import ImageProblem
+
+
+def upscale(image: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.BICUBIC))
+
+
+def on_canvas(digit: np.ndarray, size: int, top: int, left: int) -> np.ndarray:
+    """A 280x280 black canvas with `digit` drawn size x size at (top, left)."""
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[top: top + size, left: left + size] = upscale(digit, size)
+    return canvas
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1])
+
+
+@pytest.fixture(scope="module")
+def digits(real_mnist):
+    return real_mnist.x_test[:40], real_mnist.y_test[:40]
+
+
+def test_small_in_a_corner_equals_large_in_the_centre(digits):
+    for digit in digits[0][:10]:
+        small = drawing.to_mnist(on_canvas(digit, 90, 5, 180))
+        large = drawing.to_mnist(on_canvas(digit, 260, 10, 10))
+        assert similarity(small, large) > 0.95
+        assert np.abs(small.astype(int) - large.astype(int)).mean() < 12
+
+
+def test_centre_of_mass_is_within_half_a_pixel_of_the_centre(digits):
+    for digit in digits[0]:
+        seen = drawing.to_mnist(on_canvas(digit, 150, 120, 3))
+        row, column = drawing.centre_of_mass(seen)
+        assert abs(row - drawing.CENTRE) < 0.1 and abs(column - drawing.CENTRE) < 0.1
+
+
+def test_the_centre_is_where_mnist_puts_it(real_mnist):
+    """MNIST's own digits have their centre of mass at pixel (14, 14), counting from 0."""
+    rows, columns = zip(*(drawing.centre_of_mass(image) for image in real_mnist.x_train[:2000]))
+    assert abs(np.mean(rows) - drawing.CENTRE) < 0.05 and abs(np.mean(columns) - drawing.CENTRE) < 0.05
+    assert np.all(np.abs(np.array(rows) - drawing.CENTRE) <= 1.5)
+
+
+def test_digit_fits_a_20_pixel_box_and_reaches_full_ink(digits):
+    seen = drawing.to_mnist(on_canvas(digits[0][0], 200, 40, 40))
+    rows, columns = np.nonzero(seen)
+    assert rows.max() - rows.min() < 21 and columns.max() - columns.min() < 21
+    assert seen.dtype == np.uint8 and seen.max() == 255
+
+
+def test_real_mnist_digits_come_back_close_to_themselves(digits):
+    for digit in digits[0]:
+        back = drawing.to_mnist(upscale(digit, 280))
+        assert similarity(back, digit) > 0.85
+
+
+def test_blank_and_nearly_blank_canvases_are_not_read():
+    canvas = np.zeros((280, 280), np.uint8)
+    assert drawing.to_mnist(canvas) is None
+    canvas[100:105, 100:105] = 255  # a dot of 25 pixels: an accidental click, not a digit
+    assert drawing.is_blank(canvas) and drawing.to_mnist(canvas) is None
+    canvas[50:200, 130:145] = 255  # a real stroke: a "1"
+    assert drawing.to_mnist(canvas) is not None
+
+
+def test_plain_resize_keeps_position_and_size(digits):
+    canvas = on_canvas(digits[0][0], 90, 5, 180)
+    plain = drawing.to_mnist(canvas, plain_resize=True)
+    row, column = drawing.centre_of_mass(plain)
+    assert row < 8 and column > 18  # still small, still in the top right corner
+
+
+def test_canvas_rgba_to_gray():
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 3] = 255
+    rgba[1, 1, :3] = 255  # white ink
+    rgba[2, 2] = (255, 255, 255, 0)  # transparent: background
+    gray = drawing.canvas_to_gray(rgba)
+    assert gray[1, 1] == 255 and gray[2, 2] == 0 and gray[0, 0] == 0
+
+
+def png(array: np.ndarray, mode: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploads_either_polarity_give_light_ink_on_dark(digits):
+    digit = upscale(digits[0][0], 140)
+    light_on_dark = drawing.upload_to_gray(png(digit))
+    dark_on_light = drawing.upload_to_gray(png(255 - digit))
+    np.testing.assert_array_equal(light_on_dark, dark_on_light)
+    buffer = io.BytesIO()
+    Image.fromarray(255 - digit).convert("RGB").save(buffer, format="JPEG", quality=95)
+    jpeg = drawing.upload_to_gray(buffer.getvalue())
+    assert similarity(drawing.to_mnist(jpeg), drawing.to_mnist(light_on_dark)) > 0.95
+
+
+def test_transparent_png_with_dark_ink():
+    rgba = np.zeros((100, 100, 4), np.uint8)  # fully transparent...
+    rgba[20:80, 45:55] = (0, 0, 0, 255)  # ...with an opaque black "1"
+    gray = drawing.upload_to_gray(png(rgba, "RGBA"))
+    assert gray[50, 50] == 255 and gray[5, 5] == 0
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"this is a text file, not a picture", "not a picture"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "not a picture"),
+    (b"0" * (drawing.MAX_UPLOAD_BYTES + 1), "at most 10 MB"),
+])
+def test_bad_uploads_get_a_clear_message(data, message):
+    with pytest.raises(ImageProblem, match=message):
+        drawing.upload_to_gray(data)
+
+
+def test_a_picture_with_too_many_pixels_is_refused_before_decoding():
+    huge = png(np.zeros((6000, 5000), np.uint8))  # compresses to a few kB, 30 megapixels
+    assert len(huge) < drawing.MAX_UPLOAD_BYTES
+    with pytest.raises(ImageProblem, match="megapixels"):
+        drawing.upload_to_gray(huge)
+
+
+def test_a_trained_model_reads_the_upscaled_digits_the_same(real_mnist, tmp_path):
+    from core import training
+    from core.training import TrainingJob, predict_probabilities
+    from tests.conftest import tiny_config
+
+    config = tiny_config(epochs=3, train_images=20_000)
+    config.dense[0].units = 64
+    run = training.train(TrainingJob(config), real_mnist, tmp_path)
+    from core import runs
+
+    model = runs.load_model(run)
+    images = real_mnist.x_test[:200]
+    direct = predict_probabilities(model, images).argmax(axis=1)
+    redrawn = np.stack([drawing.to_mnist(upscale(image, 280)) for image in images])
+    through_canvas = predict_probabilities(model, redrawn).argmax(axis=1)
+    assert (direct == through_canvas).mean() >= 0.95
