@@ -20,8 +20,10 @@ from core import architecture  # noqa: E402
 from core.data import load_mnist  # noqa: E402
 from core.training import TrainingJob, train  # noqa: E402
 
-# preset: (validation accuracy to reach, epochs it should take at most)
-TARGETS = {"given": (0.96, 10), "compact": (0.95, 13), "best": (0.973, 10), "conv": (0.992, 6)}
+# preset: (accuracy to reach, on which split, epochs it may take). The classic analysis reported
+# validation accuracy for its three networks; the convnet's aim is a test accuracy.
+TARGETS = {"given": (0.96, "validation", 10), "compact": (0.95, "validation", 13),
+           "best": (0.973, "validation", 10), "conv": (0.992, "test", 6)}
 
 
 def main(names: list[str]) -> None:
@@ -29,7 +31,7 @@ def main(names: list[str]) -> None:
     out = ROOT / "benchmarks" / "results" / "preset_accuracy.json"
     report = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
-        target, epochs = TARGETS[name]
+        target, split, epochs = TARGETS[name]
         config = architecture.preset(name)
         config.hyper.epochs = epochs
         job = TrainingJob(config, name)
@@ -42,7 +44,9 @@ def main(names: list[str]) -> None:
         reached = next((i for i, acc in enumerate(history["val_accuracy"]) if acc >= target), None)
         report[name] = {
             "parameters": run.record["parameters"],
-            "target_validation_accuracy": target,
+            "target": f"{split} accuracy >= {target}",
+            "target_met": (run.record["test_accuracy"] >= target if split == "test"
+                           else reached is not None),
             "epochs_trained": len(seconds),
             "validation_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
             "final_validation_accuracy": run.record["validation_accuracy"],

@@ -22,6 +22,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--lr-decay", type=float, help="multiply the learning rate by this each epoch")
     parser.add_argument("--optimizer", choices=architecture.OPTIMIZERS)
     parser.add_argument("--validation-fraction", type=float)
     parser.add_argument("--patience", type=int)
@@ -36,7 +37,7 @@ def config_from(arguments: argparse.Namespace) -> architecture.TrainingConfig:
     if arguments.hidden is not None:
         config.preset = "custom"
         config.dense = [architecture.DenseLayer(units) for units in arguments.hidden]
-    for field in ("epochs", "batch_size", "learning_rate", "optimizer", "validation_fraction",
+    for field in ("epochs", "batch_size", "learning_rate", "lr_decay", "optimizer", "validation_fraction",
                   "patience", "seed", "train_images"):
         if (value := getattr(arguments, field)) is not None:
             setattr(config.hyper, field, value)

@@ -130,7 +130,16 @@ def list_runs(root: Path | None = None) -> list[Run]:
     folders = [p for p in root.iterdir() if p.is_dir()
                and (_RUN_ID.match(p.name) or p.name.startswith(PARTIAL_PREFIX))]
     runs = [read_run(folder) for folder in folders]
-    return sorted(runs, key=lambda run: run.id.removeprefix(PARTIAL_PREFIX), reverse=True)
+    return sorted(runs, key=_newest_first, reverse=True)
+
+
+def _newest_first(run: Run) -> tuple[float, str]:
+    # ids only tell the second; the record knows the moment (two tiny runs can share a second)
+    run_id = run.id.removeprefix(PARTIAL_PREFIX)
+    saved = run.record.get("finished_at")
+    if not isinstance(saved, (int, float)):
+        saved = time.mktime(time.strptime(run_id[:15], "%Y%m%d-%H%M%S"))
+    return saved, run_id
 
 
 def run_folder(run_id: str, root: Path | None = None) -> Path:

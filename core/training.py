@@ -146,6 +146,9 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
     model = build_model(config, *preprocessing.pixel_statistics(x_train))
 
     callbacks = [_progress_callback(job, -(-len(x_train) // hyper.batch_size))]
+    if hyper.lr_decay < 1:
+        callbacks.append(keras.callbacks.LearningRateScheduler(
+            lambda epoch: hyper.learning_rate * hyper.lr_decay ** epoch))
     if hyper.patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             patience=hyper.patience, restore_best_weights=True, monitor="val_loss"))
@@ -177,6 +180,8 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
         "epoch_seconds": progress.epoch_seconds,
         "dataset": data.source,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "started_at": progress.started,
+        "finished_at": time.time(),
     }
     return runs.save_run(model, record, root)
 

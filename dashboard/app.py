@@ -1,9 +1,17 @@
 """MNIST Explorer: the entry point (`streamlit run dashboard/app.py`)."""
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import script_runner
 
 from core.data import MnistUnavailable
 from dashboard import state
+
+# After every script run, fragment reruns included, Streamlit calls keras.backend.clear_session()
+# (script_runner._clean_problem_modules), which empties TensorFlow's kernel cache and runs a full
+# garbage collection. With a training in a worker thread and its live view redrawn every second,
+# that made epochs 2-4x slower; and models here deliberately outlive script runs (the training
+# queue, the cached models). tests/test_pages.py checks that this hook still exists.
+script_runner._clean_problem_modules = lambda: None
 
 st.set_page_config(page_title="MNIST Explorer", page_icon=":material/draw:", layout="wide")
 

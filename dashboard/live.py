@@ -12,8 +12,9 @@ import streamlit as st
 from core.training import TrainingJob
 from dashboard import figures, state
 
-# Each redraw costs the training a little CPU on a 2-core machine; benchmarks/training_overhead.py
-# measures it at this rate.
+# Every redraw costs the training some CPU on a 2-core machine: benchmarks/training_overhead.py
+# --browser measures epochs 1.13-1.24x as long as a bare fit while a browser on the same two cores
+# watches at this rate (most of it the browser's own rendering); see also dashboard/app.py.
 REFRESH_SECONDS = 1.0
 
 

@@ -103,3 +103,11 @@ def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
         "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
         " return h && h.innerText !== old; }", arg=old_title, timeout=timeout)
     wait_until_idle(page, timeout)
+
+
+def enter(page, label: str, value, role: str = "spinbutton") -> None:
+    """Type a value into a labelled Streamlit input, submit it with Enter, wait for the rerun."""
+    field = page.get_by_role(role, name=label)
+    field.fill(str(value))
+    field.press("Enter")
+    wait_until_idle(page)

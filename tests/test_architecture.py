@@ -51,6 +51,8 @@ def test_presets_are_copies():
     (lambda c: setattr(c.hyper, "epochs", 0), "epochs must be between 1 and 200"),
     (lambda c: setattr(c.hyper, "epochs", 2.5), "epochs must be a whole number"),
     (lambda c: setattr(c.hyper, "optimizer", "adagrad"), "unknown optimizer 'adagrad'"),
+    (lambda c: setattr(c.hyper, "lr_decay", 1.5), "learning rate decay must be between 0.1 and 1"),
+    (lambda c: setattr(c.hyper, "lr_decay", 0.0), "learning rate decay must be between 0.1 and 1"),
     (lambda c: setattr(c.hyper, "validation_fraction", 0.9), "validation fraction must be between"),
     (lambda c: setattr(c.hyper, "train_images", 70_000), "training images must be between 100 and"),
 ])
@@ -90,3 +92,58 @@ def test_model_standardises_raw_pixels():
     standardise = model.get_layer("standardise")
     expected = (images - mean) / std
     np.testing.assert_allclose(np.asarray(standardise(images.astype(np.float32))), expected, atol=1e-4)
+
+
+def _set(path: str, value):
+    def change(config):
+        target = config
+        *parents, leaf = path.split(".")
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else getattr(target, part)
+        setattr(target, leaf, value)
+    return change
+
+
+# (field, lowest allowed, highest allowed, just below, just above, what the message names)
+BOUNDS = [
+    ("dense.0.units", 1, 4096, 0, 4097, "hidden layer 1: units"),
+    ("dense.0.dropout", 0.0, 0.9, -0.1, 0.95, "hidden layer 1: dropout"),
+    ("conv.0.filters", 1, 256, 0, 257, "conv layer 1: filters"),
+    ("conv.0.kernel_size", 1, 7, 0, 8, "conv layer 1: kernel size"),
+    ("conv.0.dropout", 0.0, 0.9, -0.01, 0.91, "conv layer 1: dropout"),
+    ("hyper.learning_rate", 1e-6, 10.0, 0.0, 10.5, "learning rate must"),
+    ("hyper.lr_decay", 0.1, 1.0, 0.05, 1.01, "learning rate decay"),
+    ("hyper.epochs", 1, 200, 0, 201, "epochs"),
+    ("hyper.train_images", 100, 60_000, 99, 60_001, "training images"),
+    ("hyper.patience", 0, 50, -1, 51, "patience"),
+    ("hyper.seed", 0, 2**31 - 1, -1, 2**31, "seed"),
+    ("hyper.validation_fraction", 0.01, 0.5, 0.0, 0.51, "validation fraction"),
+    ("hyper.batch_size", 1, 54_000, 0, 54_001, "batch size"),
+]
+
+
+@pytest.mark.parametrize("field, low, high, below, above, named", BOUNDS, ids=[b[0] for b in BOUNDS])
+def test_every_field_at_and_past_its_bounds(field, low, high, below, above, named):
+    def config_with(value):
+        config = preset("conv")
+        config.hyper.batch_size = 8  # fits even the smallest training split
+        _set(field, value)(config)
+        return config
+
+    for allowed in (low, high):
+        assert config_with(allowed).problems() == [], (field, allowed)
+    for refused in (below, above):
+        problems = config_with(refused).problems()
+        assert len(problems) == 1 and problems[0].startswith(named), (field, refused, problems)
+
+
+def test_layer_counts_at_and_past_their_bounds():
+    config = preset("conv")
+    config.dense = [DenseLayer(8)] * architecture.MAX_DENSE_LAYERS
+    config.conv = [architecture.ConvLayer(4, 1)] * architecture.MAX_CONV_LAYERS
+    assert config.problems() == []
+    config.dense = config.dense + [DenseLayer(8)]
+    config.conv = config.conv + [architecture.ConvLayer(4, 1)]
+    assert len(config.problems()) == 2
+    config.dense, config.conv = [], []
+    assert config.problems() == []  # no hidden layer at all: a plain softmax regression

@@ -7,6 +7,7 @@ import pytest
 
 from tests.browser import (
     chromium_page,
+    enter,
     open_from_navigation,
     page_errors,
     streamlit_server,
@@ -34,16 +35,9 @@ def test_train_watch_stop_and_find_the_run(tmp_path):
         wait_until_idle(page)
         open_from_navigation(page, "Train")
         # a tiny network: 16 hidden units, trained for many short epochs so Stop has work to stop
-        page.get_by_role("spinbutton", name="Epochs").fill("100")
-        page.get_by_role("spinbutton", name="Epochs").press("Enter")
-        wait_until_idle(page)
-        images = page.get_by_role("spinbutton", name="Training images (the first N)")
-        images.fill("12000")
-        images.press("Enter")
-        wait_until_idle(page)
-        page.get_by_role("textbox", name="Run name (optional)").fill("browser run")
-        page.get_by_role("textbox", name="Run name (optional)").press("Enter")
-        wait_until_idle(page)
+        enter(page, "Epochs", 100)
+        enter(page, "Training images (the first N)", 12000)
+        enter(page, "Run name (optional)", "browser run", role="textbox")
         assert "101,770" in main_text(page)  # the given preset's summary
         page.get_by_role("button", name="Train", exact=True).click()
 

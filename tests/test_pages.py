@@ -89,3 +89,16 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
         assert any("absent.npz: no such file" in m.value for m in app.markdown)
     finally:
         state.mnist.clear()
+
+
+def test_streamlits_per_run_keras_reset_is_switched_off():
+    """dashboard/app.py replaces Streamlit's after-run keras.backend.clear_session() hook, which
+    slowed trainings 2-4x while their page watched; if Streamlit renames it, this must fail."""
+    import inspect
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert "_log_if_error(_clean_problem_modules)" in inspect.getsource(script_runner)
+    open_page("overview")
+    assert script_runner._clean_problem_modules() is None
+    assert script_runner._clean_problem_modules.__module__ != script_runner.__name__

@@ -150,3 +150,28 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
     app.run()
     assert not app.exception
     assert "Draw a digit" in app.info[0].value  # the canvas is there now, waiting for a drawing
+
+
+def test_a_second_training_waits_in_the_queue_and_the_page_says_so(runs_folder):
+    from dashboard import state
+
+    queue = state.training_queue()  # the server's one queue, shared with the page
+    assert queue.max_running == 1
+    blocker = queue.submit(tiny_config(epochs=100, train_images=20_000), "blocker")
+    try:
+        deadline = time.monotonic() + 60
+        while blocker.progress().status != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        app = open_page("train")
+        app.number_input(key="images-given").set_value(2000).run()
+        app.number_input(key="epochs-given").set_value(1).run()
+        next(b for b in app.button if b.label == "Train").click().run()
+        assert any(s.value.endswith(": queued") for s in app.subheader)
+        assert "Waiting in the queue, position 1" in app.info[0].value
+        assert "at most 1 at once" in app.info[0].value
+    finally:
+        blocker.stop()
+    waiting = queue.jobs()[-1]
+    assert waiting.done.wait(120) and blocker.done.wait(5)
+    assert blocker.progress().status == "stopped" and waiting.progress().status == "finished"
+    assert waiting.progress().started >= blocker.progress().finished - 0.5

@@ -52,14 +52,18 @@ batch_size = right.number_input("Batch size", value=defaults.batch_size, min_val
 epochs = last.number_input("Epochs", value=defaults.epochs, min_value=1,
                            max_value=architecture.MAX_EPOCHS, key=f"epochs-{preset_name}")
 left, middle, right, last = st.columns(4)
-validation_fraction = left.slider("Validation fraction", 0.05, 0.5, defaults.validation_fraction,
+lr_decay = left.number_input("Learning rate decay per epoch", value=defaults.lr_decay, min_value=0.1,
+                             max_value=1.0, step=0.05, key=f"decay-{preset_name}",
+                             help="After every epoch the learning rate is multiplied by this; 1 keeps it.")
+validation_fraction = middle.slider("Validation fraction", 0.05, 0.5, defaults.validation_fraction,
                                   step=0.05, key=f"val-{preset_name}")
-patience = middle.number_input("Early stopping patience (0 = off)", value=defaults.patience,
+patience = right.number_input("Early stopping patience (0 = off)", value=defaults.patience,
                                min_value=0, max_value=architecture.MAX_PATIENCE,
                                key=f"patience-{preset_name}")
-seed = right.number_input("Random seed", value=defaults.seed, min_value=0, max_value=2**31 - 1,
+seed = last.number_input("Random seed", value=defaults.seed, min_value=0, max_value=2**31 - 1,
                           key=f"seed-{preset_name}")
-train_images = last.number_input("Training images (the first N)", value=defaults.train_images,
+left, middle, right, last = st.columns(4)
+train_images = left.number_input("Training images (the first N)", value=defaults.train_images,
                                  min_value=100, max_value=architecture.TRAIN_IMAGES, step=1000,
                                  key=f"images-{preset_name}",
                                  help="Fewer images train faster; validation is taken from these.")
@@ -67,6 +71,7 @@ train_images = last.number_input("Training images (the first N)", value=defaults
 config = TrainingConfig(
     preset=preset_name if dense == base.dense else "custom", conv=base.conv, dense=dense,
     hyper=Hyperparameters(optimizer=optimizer, learning_rate=float(learning_rate),
+                          lr_decay=round(float(lr_decay), 4),
                           batch_size=int(batch_size), epochs=int(epochs),
                           validation_fraction=round(float(validation_fraction), 2),
                           patience=int(patience), seed=int(seed), train_images=int(train_images)))

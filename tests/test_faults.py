@@ -1,0 +1,126 @@
+"""Faults: the process is killed (SIGKILL) mid-training and mid-save; what survives must be whole.
+
+After each kill a fresh process must list only complete runs plus, at most, runs clearly marked
+incomplete, and every complete run must still load and predict.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import runs, training
+from core.training import TrainingJob
+from tests.browser import (
+    chromium_page,
+    enter,
+    open_from_navigation,
+    streamlit_server,
+    wait_until_idle,
+)
+from tests.conftest import tiny_config
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.real_data
+
+
+def assert_every_complete_run_loads_and_predicts(folder: Path, images: np.ndarray) -> list:
+    listed = runs.list_runs(folder)
+    for run in listed:
+        assert run.status in ("finished", "stopped", "incomplete"), (run.id, run.status, run.problem)
+        if run.usable:
+            probabilities = training.predict_probabilities(runs.load_model(run), images)
+            assert probabilities.shape == (len(images), 10)
+            assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+    return listed
+
+
+def kill_during(script: str, flag: Path, env: dict) -> None:
+    """Run `script` in a new Python process, SIGKILL it as soon as it creates `flag`."""
+    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT,
+                               env={**os.environ, **env})
+    deadline = time.monotonic() + 120
+    while not flag.exists():
+        assert process.poll() is None, f"the script ended early ({process.returncode})"
+        assert time.monotonic() < deadline, "the script never reached the fault point"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
+    good = training.train(TrainingJob(tiny_config(epochs=1), name="before"), real_mnist, tmp_path)
+    flag = tmp_path.parent / "saving.flag"
+    kill_during(f"""
+        import time
+        from pathlib import Path
+        from core import runs, training
+        from core.data import load_mnist
+        from tests.conftest import tiny_config
+
+        original = runs._write_json
+        def write_then_hang(path, data):
+            original(path, data)  # run.json is written, the model too: the rename is next
+            Path({str(flag)!r}).touch()
+            time.sleep(600)
+        runs._write_json = write_then_hang
+        training.train(training.TrainingJob(tiny_config(epochs=1)), load_mnist(), Path({str(tmp_path)!r}))
+    """, flag, env={})
+    listed = assert_every_complete_run_loads_and_predicts(tmp_path, real_mnist.x_test[:100])
+    assert sorted(run.status for run in listed) == ["finished", "incomplete"]
+    assert next(run for run in listed if run.usable).id == good.id
+
+    # the dashboard, started afresh, shows it clearly marked and lets the user delete it
+    os.environ[runs.RUNS_ENV] = str(tmp_path)
+    try:
+        app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120).run()
+        app.switch_page("views/runs.py").run()
+        assert not app.exception
+        table = app.dataframe[0].value
+        assert sorted(table["status"]) == ["finished", "incomplete"]
+        assert "interrupted" in " ".join(table["problem"])
+        app.selectbox[0].set_value(next(r for r in runs.list_runs(tmp_path) if not r.usable)).run()
+        app.checkbox[0].check().run()
+        next(b for b in app.button if b.label == "Delete").click().run()
+        assert [run.status for run in runs.list_runs(tmp_path)] == ["finished"]
+    finally:
+        del os.environ[runs.RUNS_ENV]
+
+
+@pytest.mark.browser
+def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
+    before = training.train(TrainingJob(tiny_config(epochs=1), name="before"), real_mnist, tmp_path)
+    env = {runs.RUNS_ENV: str(tmp_path)}
+    with streamlit_server(env=env) as url, chromium_page(height=1800) as page:
+        page.goto(url)
+        wait_until_idle(page)
+        open_from_navigation(page, "Train")
+        enter(page, "Epochs", 200)
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.get_by_text("Epoch 2/200").first.wait_for(timeout=60_000)
+        server = next(p for p in _children() if "streamlit" in " ".join(p.cmdline()))
+        server.send_signal(signal.SIGKILL)
+        server.wait(30)
+    listed = assert_every_complete_run_loads_and_predicts(tmp_path, real_mnist.x_test[:100])
+    assert [run.id for run in listed if run.usable] == [before.id]
+    # a restarted server serves the Runs page with the surviving run
+    with streamlit_server(env=env) as url, chromium_page() as page:
+        page.goto(url)
+        wait_until_idle(page)
+        open_from_navigation(page, "Runs")
+        page.wait_for_selector("[data-testid='stDataFrame']")
+        assert "before" in page.locator("[data-testid='stDataFrame']").text_content()
+
+
+def _children():
+    import psutil
+
+    return psutil.Process().children(recursive=True)

@@ -1,0 +1,43 @@
+"""What a hostile file or a careless setting must not be able to do."""
+
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import runs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_server_settings_keep_xsrf_on_and_listen_on_localhost():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["address"] == "localhost" and config["server"]["port"] == 8501
+    assert config["server"]["maxUploadSize"] <= 10
+    assert "localhost:8501" in (ROOT / "README.md").read_text()
+
+
+def test_a_model_with_code_in_it_is_refused_by_safe_mode(tmp_path):
+    import keras
+
+    inputs = keras.Input((28, 28))
+    hidden = keras.layers.Lambda(lambda x: x * 2)(keras.layers.Flatten()(inputs))  # arbitrary code
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+    run = runs.save_run(model, {"name": "trojan", "status": "finished"}, tmp_path)
+    with pytest.raises(runs.RunError, match="cannot be loaded"):
+        runs.load_model(run)
+
+
+def test_run_records_are_data_only(tmp_path):
+    from core.architecture import build_model
+    from tests.conftest import tiny_config
+
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    hostile = '<script>alert(1)</script>/../../x\n'
+    run = runs.save_run(model, {"name": hostile, "status": "finished"}, tmp_path)
+    assert run.folder.parent == tmp_path and run.folder.name == run.id  # the name is no path
+    record = json.loads((run.folder / runs.RECORD_FILE).read_text())
+    assert "\n" not in record["name"] and list(tmp_path.iterdir()) == [run.folder]
