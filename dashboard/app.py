@@ -23,6 +23,8 @@ except MnistUnavailable as problem:
                                         icon=":material/download:")])
 else:
     st.sidebar.caption(f"Data: {dataset.source}")
+    for reason in dataset.skipped:  # e.g. a MNIST_PATH file that is damaged: say so, keep going
+        st.sidebar.warning(f"Not used: {reason}", icon=":material/warning:")
     navigation = st.navigation({
         "Dataset": [
             st.Page("views/overview.py", title="Overview", icon=":material/dataset:", default=True),

@@ -102,3 +102,20 @@ def test_streamlits_per_run_keras_reset_is_switched_off():
     open_page("overview")
     assert script_runner._clean_problem_modules() is None
     assert script_runner._clean_problem_modules.__module__ != script_runner.__name__
+
+
+def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, tmp_path):
+    truncated = tmp_path / "mnist.npz"
+    truncated.write_bytes(b"PK\x03\x04" + b"\x00" * 1000)
+    monkeypatch.setenv(data.PATH_ENV, str(truncated))
+    from dashboard import state
+    state.mnist.clear()
+    try:
+        app = AppTest.from_file(APP, default_timeout=120).run()
+        assert not app.exception
+        assert app.metric[0].value == "60,000"  # the dashboard still works, on the next source
+        warning = app.sidebar.warning[0].value
+        assert str(truncated) in warning and "not a readable .npz archive" in warning
+    finally:
+        monkeypatch.delenv(data.PATH_ENV)
+        state.mnist.clear()
