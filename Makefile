@@ -35,7 +35,7 @@ $(STAMP): requirements.txt pyproject.toml
 browser:
 	@command -v chromium >/dev/null || { \
 	  (apt-get update -qq || sudo apt-get update -qq) && \
-	  (apt-get install -y -qq chromium || sudo apt-get install -y -qq chromium); }
+	  (apt-get install -y -qq chromium fonts-dejavu-core || sudo apt-get install -y -qq chromium fonts-dejavu-core); }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -20,6 +20,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+# How many per-epoch points the live training chart of the page shows (its plotly data, in the DOM).
+EPOCH_POINTS = """() => {
+    const chart = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
+    if (!chart || !chart.data) return 0;
+    const trace = chart.data.find(t => t.name === 'training, per epoch');
+    return trace ? trace.x.length : 0;
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests.browser import (
+    EPOCH_POINTS,
     chromium_page,
     enter,
     open_from_navigation,
@@ -16,12 +17,6 @@ from tests.browser import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 
-EPOCH_POINTS = """() => {
-    const chart = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-    if (!chart || !chart.data) return 0;
-    const trace = chart.data.find(t => t.name === 'training, per epoch');
-    return trace ? trace.x.length : 0;
-}"""
 
 
 def main_text(page) -> str:
@@ -35,8 +30,8 @@ def test_train_watch_stop_and_find_the_run(tmp_path):
         wait_until_idle(page)
         open_from_navigation(page, "Train")
         # a tiny network: 16 hidden units, trained for many short epochs so Stop has work to stop
-        enter(page, "Epochs", 100)
-        enter(page, "Training images (the first N)", 12000)
+        enter(page, "Epochs", 200)
+        enter(page, "Training images (the first N)", 20000)
         enter(page, "Run name (optional)", "browser run", role="textbox")
         assert "101,770" in main_text(page)  # the given preset's summary
         page.get_by_role("button", name="Train", exact=True).click()
@@ -48,6 +43,17 @@ def test_train_watch_stop_and_find_the_run(tmp_path):
         assert "Epoch " in main_text(page) and "batch " in main_text(page)
         assert page_errors(page) == []
 
+        # leaving the page, and closing the tab, neither stop nor duplicate the run
+        open_from_navigation(page, "Overview")
+        browser = page.context.browser
+        page.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})  # a new tab, a new session
+        page.goto(url)
+        wait_until_idle(page)
+        open_from_navigation(page, "Train")
+        page.get_by_text("Run browser run: running").wait_for(timeout=30_000)
+        page.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
+
         clicked = time.perf_counter()
         page.get_by_role("button", name="Stop").click()
         page.get_by_text("Run browser run: stopped").wait_for(timeout=30_000)
@@ -56,7 +62,7 @@ def test_train_watch_stop_and_find_the_run(tmp_path):
         page.get_by_text("Stopped during epoch").wait_for(timeout=10_000)
         saved = [json.loads(p.read_text()) for p in tmp_path.glob("*/run.json")]
         assert len(saved) == 1 and saved[0]["status"] == "stopped"
-        assert 1 <= saved[0]["epochs_run"] < 100
+        assert 1 <= saved[0]["epochs_run"] < 200
 
         open_from_navigation(page, "Runs")
         page.wait_for_selector("[data-testid='stDataFrame']")

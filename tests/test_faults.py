@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from core import runs, training
 from core.training import TrainingJob
 from tests.browser import (
+    EPOCH_POINTS,
     chromium_page,
     enter,
     open_from_navigation,
@@ -44,11 +45,13 @@ def assert_every_complete_run_loads_and_predicts(folder: Path, images: np.ndarra
 
 def kill_during(script: str, flag: Path, env: dict) -> None:
     """Run `script` in a new Python process, SIGKILL it as soon as it creates `flag`."""
-    process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT,
-                               env={**os.environ, **env})
+    log = flag.with_suffix(".log")
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT,
+                                   env={**os.environ, **env}, stdout=output, stderr=output)
     deadline = time.monotonic() + 120
     while not flag.exists():
-        assert process.poll() is None, f"the script ended early ({process.returncode})"
+        assert process.poll() is None, f"the script ended early:\n{log.read_text()[-2000:]}"
         assert time.monotonic() < deadline, "the script never reached the fault point"
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
@@ -105,7 +108,8 @@ def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
         open_from_navigation(page, "Train")
         enter(page, "Epochs", 200)
         page.get_by_role("button", name="Train", exact=True).click()
-        page.get_by_text("Epoch 2/200").first.wait_for(timeout=60_000)
+        page.get_by_text(": running").first.wait_for(timeout=60_000)
+        page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=60_000)  # mid-training
         server = next(p for p in _children() if "streamlit" in " ".join(p.cmdline()))
         server.send_signal(signal.SIGKILL)
         server.wait(30)
