@@ -134,7 +134,7 @@ async def scenario(url: str, runs_folder: Path, sampler: MemorySampler, sessions
         report["rss_mb"]["after_every_page"] = sampler.rss() / 2**20
 
         load_started = time.time()
-        first = await start_training(browser, url, "load A", epochs=8)
+        first = await start_training(browser, url, "load A", epochs=40)
         await first.get_by_text("Run load A: running").wait_for(timeout=120_000)
         second = await start_training(browser, url, "load B", epochs=2)
         await second.get_by_text("Waiting in the queue, position 1").wait_for(timeout=120_000)
