@@ -106,10 +106,9 @@ def pixel_histogram(images: np.ndarray) -> np.ndarray:
     return np.bincount(images.ravel(), minlength=GRAY_LEVELS)
 
 
-def gray_level_histogram(images: np.ndarray) -> np.ndarray:
-    """How many images have each integer mean gray level 0..255 (the mean, floored)."""
-    levels = np.floor(mean_gray_levels(images)).astype(np.int64)
-    return np.bincount(levels, minlength=GRAY_LEVELS)
+def gray_level_histogram(mean_levels: np.ndarray) -> np.ndarray:
+    """How many images have each integer mean gray level 0..255, from `mean_gray_levels`."""
+    return np.bincount(np.floor(mean_levels).astype(np.int64), minlength=GRAY_LEVELS)
 
 
 def sample_indices(

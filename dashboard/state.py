@@ -105,7 +105,3 @@ def run_split(run_id: str, split: str) -> tuple[np.ndarray, np.ndarray]:
 def run_probabilities(run_id: str, split: str) -> np.ndarray:
     """Class probabilities of a run on a split: computed once per run and split."""
     return predict_probabilities(run_model(run_id), run_split(run_id, split)[0])
-
-
-def newest_usable_run() -> runs.Run | None:
-    return next((run for run in runs.list_runs() if run.usable), None)

@@ -1,4 +1,3 @@
-import numpy as np
 import streamlit as st
 
 from core import analysis
@@ -11,19 +10,20 @@ levels = state.mean_gray_levels(split)
 
 st.header("Mean gray level per image")
 first_n = st.slider("Over the first N images", 1, len(images), min(100, len(images)))
-first_counts = np.bincount(np.floor(levels[:first_n]).astype(int), minlength=analysis.GRAY_LEVELS)
-all_counts = np.bincount(np.floor(levels).astype(int), minlength=analysis.GRAY_LEVELS)
+first_counts = analysis.gray_level_histogram(levels[:first_n])
+all_counts = analysis.gray_level_histogram(levels)
 integer_levels = ", ".join(str(int(level)) for level in levels[:10])
 st.markdown(f"The integer mean gray level of the first ten {split} images: {integer_levels}, ... "
             f"Over all {len(images):,} images the mean is {levels.mean():.3f} (of 255).")
+top = int(all_counts.nonzero()[0].max()) + 1  # no image is brighter on average: cut the empty rest
 left, right = st.columns(2)
-left.plotly_chart(figures.histogram(first_counts[:100], "mean gray level", "images",
+left.plotly_chart(figures.histogram(first_counts[:top], "mean gray level", "images",
                                     colour=figures.SPLIT_COLOURS[split]).update_layout(
     title=f"First {first_n:,} images"))
-right.plotly_chart(figures.histogram(all_counts[:100], "mean gray level", "images",
+right.plotly_chart(figures.histogram(all_counts[:top], "mean gray level", "images",
                                      colour=figures.SPLIT_COLOURS[split]).update_layout(
     title=f"All {len(images):,} images"))
-st.caption("Per-image means never exceed 100 in MNIST, so the axis stops there.")
+st.caption(f"No {split} image has a mean above {levels.max():.1f}, so the axis stops there.")
 
 st.header("All pixel values")
 counts = state.pixel_histogram(split)

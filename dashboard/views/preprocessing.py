@@ -25,8 +25,8 @@ images, labels = state.images_and_labels(split)
 count = st.slider("First images", 1, 10, 5)
 after = preprocessing.standardise(images[:count], mean, std)
 titles = [f"#{i}: {labels[i]}" for i in range(count)]
-st.plotly_chart(figures.image_grid(images[:count], titles, columns=count).update_layout(
-    title="Raw pixels (0-255)"))
+st.markdown("**Raw pixels** (0-255)")
+st.plotly_chart(figures.image_grid(images[:count], titles, columns=count))
+st.markdown("**Standardised** (shown from -3 to +3 standard deviations; red above the mean)")
 st.plotly_chart(figures.image_grid(after, titles, columns=count, zmin=-3, zmax=3,
-                                   colour_scale="RdBu_r").update_layout(
-    title="Standardised (shown from -3 to +3 standard deviations)"))
+                                   colour_scale="RdBu_r"))
