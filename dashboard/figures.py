@@ -167,3 +167,8 @@ def probability_bars(values: np.ndarray) -> go.Figure:
     figure.update_layout(xaxis=dict(title="digit", dtick=1), yaxis=dict(title="probability",
                          range=[0, 1.1], tickformat=".0%"), height=300, margin=dict(t=10, b=10))
     return figure
+
+
+def enlarged(image: np.ndarray, factor: int = 3) -> np.ndarray:
+    """An image with each pixel repeated factor x factor times, so browsers show it crisp, not blurred."""
+    return np.asarray(image).repeat(factor, axis=0).repeat(factor, axis=1)

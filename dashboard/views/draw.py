@@ -74,10 +74,11 @@ with right:
 st.subheader("What the network sees")
 st.caption("The 28x28 image it receives" + (" (plain resize)" if plain else
            ": cropped to the ink, fitted in a 20x20 box, centred by its centre of mass") + ".")
-st.image(seen, width=168, clamp=True)
+st.image(figures.enlarged(seen, 6), width=168)
 
 st.subheader("The training images nearest to it")
 x_train, y_train = state.images_and_labels("train")
 nearest = analysis.nearest_images(seen, x_train, NEIGHBOURS)
 st.caption("By Euclidean distance in pixel space, among the 60,000 training images.")
-st.image([x_train[i] for i in nearest], caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)
+st.image([figures.enlarged(x_train[i]) for i in nearest],
+         caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)

@@ -40,7 +40,8 @@ def gallery(key: str, indices: np.ndarray, caption) -> None:
         st.caption(f"Showing the first {len(shown)} of {len(indices):,}.")
     if len(shown):
         with st.container(key=key):
-            st.image([images[i] for i in shown], caption=[caption(i) for i in shown], width=84)
+            st.image([figures.enlarged(images[i]) for i in shown],
+                     caption=[caption(i) for i in shown], width=84)
 
 
 # --- overall --------------------------------------------------------------------------------------
