@@ -70,6 +70,12 @@ class TrainingJob:
         with self._lock:
             return copy.deepcopy(self._progress)
 
+    @property
+    def status(self) -> str:
+        """The status alone, without copying the curves (the queue asks this of every job)."""
+        with self._lock:
+            return self._progress.status
+
     def update(self, **changes) -> None:
         with self._lock:
             for key, value in changes.items():
@@ -217,11 +223,11 @@ class TrainingQueue:
 
     def position(self, job: TrainingJob) -> int:
         """1 for the next job to start, 2 for the one after...; 0 if it is not waiting."""
-        waiting = [j for j in self.jobs() if j.progress().status == "queued"]
+        waiting = [j for j in self.jobs() if j.status == "queued"]
         return waiting.index(job) + 1 if job in waiting else 0
 
     def running(self) -> list[TrainingJob]:
-        return [job for job in self.jobs() if job.progress().status == "running"]
+        return [job for job in self.jobs() if job.status == "running"]
 
     def _work(self) -> None:
         while True:

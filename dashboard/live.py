@@ -21,7 +21,7 @@ REFRESH_SECONDS = 1.0
 def follow(job: TrainingJob | None, curves: bool = True) -> None:
     if job is None:
         return
-    active = job.progress().status in ("queued", "running")
+    active = job.status in ("queued", "running")
     if active:
         st.session_state["live_job"] = job.id
     st.fragment(run_every=REFRESH_SECONDS if active else None)(_show)(job, curves)

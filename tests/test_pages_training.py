@@ -68,9 +68,9 @@ def test_a_run_trains_from_the_page_and_lands_in_the_runs_folder(runs_folder):
     app.text_input[0].set_value("from apptest").run()
     next(b for b in app.button if b.label == "Train").click().run()
     assert not app.exception
-    deadline = time.monotonic() + 60
-    while not list(runs_folder.glob("*/run.json")) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    from dashboard import state
+
+    assert state.training_queue().jobs()[-1].done.wait(60)
     app.run()
     assert any("from apptest: finished" in s.value for s in app.subheader)
     assert [run.name for run in runs.list_runs(runs_folder)] == ["from apptest"]
@@ -141,9 +141,9 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
     app.button[0].click().run()
     assert not app.exception
     assert any("default: best, 3 epochs" in s.value for s in app.subheader)
-    deadline = time.monotonic() + 120
-    while not runs.list_runs(runs_folder) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    from dashboard import state
+
+    assert state.training_queue().jobs()[-1].done.wait(120)
     run = runs.list_runs(runs_folder)[0]
     assert run.record["config"]["preset"] == "best" and run.record["epochs_run"] == 3
     assert run.record["test_accuracy"] > 0.95
