@@ -25,6 +25,8 @@ from core.data import Mnist
 
 # How many recent per-batch losses a job keeps for the live curve; older ones are thinned out.
 MAX_BATCH_POINTS = 2000
+# How many ended jobs the queue remembers (their runs are on disk; this is only the live view's).
+KEPT_ENDED_JOBS = 50
 
 
 @dataclass
@@ -238,6 +240,13 @@ class TrainingQueue:
             else:
                 self._run(job)
             job.done.set()
+            self._forget_old_jobs()
+
+    def _forget_old_jobs(self) -> None:
+        with self._lock:
+            ended = [job for job in self._jobs if job.done.is_set()]
+            for job in ended[: max(0, len(ended) - KEPT_ENDED_JOBS)]:
+                self._jobs.remove(job)
 
     def _run(self, job: TrainingJob) -> None:
         try:

@@ -96,3 +96,14 @@ def test_progress_is_readable_while_training(real_mnist, tmp_path):
     batches = [p.batch for p in seen if p.status == "running" and p.batches]
     assert batches and max(batches) > 1
     assert any(p.eta_seconds() for p in seen)
+
+
+def test_the_queue_forgets_old_ended_jobs(real_mnist, tmp_path, monkeypatch):
+    monkeypatch.setattr(training, "KEPT_ENDED_JOBS", 2)
+    queue = TrainingQueue(real_mnist, tmp_path, max_running=1)
+    jobs = [queue.submit(tiny_config(epochs=1)) for _ in range(4)]
+    jobs[0].stop()
+    jobs[1].stop()  # cancelled before they start: quick, and still "ended"
+    assert all(job.done.wait(60) for job in jobs)
+    time.sleep(0.1)
+    assert queue.jobs() == jobs[2:]
