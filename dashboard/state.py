@@ -105,3 +105,14 @@ def run_split(run_id: str, split: str) -> tuple[np.ndarray, np.ndarray]:
 def run_probabilities(run_id: str, split: str) -> np.ndarray:
     """Class probabilities of a run on a split: computed once per run and split."""
     return predict_probabilities(run_model(run_id), run_split(run_id, split)[0])
+
+
+def usable_runs() -> list[runs.Run]:
+    """The saved runs that can be loaded (finished or stopped), newest first."""
+    return [run for run in runs.list_runs() if run.usable]
+
+
+def run_label(run: runs.Run) -> str:
+    """How a run is named in the pickers: name, id and test accuracy."""
+    accuracy = run.record.get("test_accuracy")
+    return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")

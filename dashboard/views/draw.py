@@ -10,7 +10,7 @@ CANVAS = 280
 NEIGHBOURS = 8
 
 st.title("Draw a digit")
-usable = [run for run in runs.list_runs() if run.usable]
+usable = state.usable_runs()
 if not usable:
     st.info("There is no trained network yet to read your digits. Train a good one in one click: "
             "the 'best' preset for 3 epochs, about half a minute here.")
@@ -22,9 +22,7 @@ if not usable:
     live.follow(queue.get(st.session_state.get("default_job", -1)), curves=False)
     st.stop()
 
-run = st.selectbox("Network (the newest first)", usable,
-                   format_func=lambda r: f"{r.name} ({r.id}), test accuracy "
-                                         f"{r.record.get('test_accuracy', 0):.2%}")
+run = st.selectbox("Network (the newest first)", usable, format_func=state.run_label)
 try:
     model = state.run_model(run.id)
 except runs.RunError as problem:

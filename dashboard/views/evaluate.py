@@ -7,7 +7,7 @@ from dashboard import figures, state
 GALLERY_LIMIT = 100  # images shown for one cell; the count above it is always the full one
 
 st.title("Evaluate a network")
-usable = [run for run in runs.list_runs() if run.usable]
+usable = state.usable_runs()
 if not usable:
     st.info("There is no trained network to evaluate yet. Train one (a few seconds with the "
             "'given' preset on fewer images), then come back.")
@@ -15,13 +15,8 @@ if not usable:
     st.stop()
 
 
-def label(run: runs.Run) -> str:
-    accuracy = run.record.get("test_accuracy")
-    return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")
-
-
 left, right = st.columns([3, 1])
-run = left.selectbox("Run (the newest first)", usable, format_func=label)
+run = left.selectbox("Run (the newest first)", usable, format_func=state.run_label)
 split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="evaluate_split",
                     format_func=str.capitalize)
 try:
@@ -101,7 +96,7 @@ st.header("Compare with another run")
 if not others:
     st.caption("Train a second network to compare the two on the same images.")
 else:
-    other = st.selectbox("Other run", others, format_func=label)
+    other = st.selectbox("Other run", others, format_func=state.run_label)
     try:
         other_pred = state.run_probabilities(other.id, split).argmax(axis=1)
         other_true = state.run_split(other.id, split)[1]
