@@ -62,11 +62,8 @@ def bare_fit(data) -> list[float]:
     chosen = config()
     hyper = chosen.hyper
     keras.utils.set_random_seed(hyper.seed)
-    train_index, validation_index = preprocessing.validation_split(
-        len(data.x_train), hyper.validation_fraction, hyper.seed)
-    x_train, x_validation = data.x_train[train_index], data.x_train[validation_index]
-    y_train = keras.utils.to_categorical(data.y_train[train_index], 10)
-    y_validation = keras.utils.to_categorical(data.y_train[validation_index], 10)
+    x_train, y_train, x_validation, y_validation = preprocessing.training_split(
+        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
     model = architecture.build_model(chosen, *preprocessing.pixel_statistics(x_train))
     timer = EpochTimer()
     model.fit(x_train, y_train, validation_data=(x_validation, y_validation),

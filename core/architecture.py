@@ -25,6 +25,9 @@ MAX_EPOCHS = 200
 MAX_LEARNING_RATE = 10.0
 MAX_PATIENCE = 50
 TRAIN_IMAGES = 60_000
+# Parameters a 2-core server can train while others use it: 5 M parameters (a 784-4096-1024-10 MLP)
+# already take about a minute per epoch on the 54,000 training images, and hold the one worker.
+MAX_PARAMETERS = 5_000_000
 
 
 class ConfigError(ValueError):
@@ -82,6 +85,7 @@ class TrainingConfig:
         for number, layer in enumerate(self.dense, 1):
             found += _bounded(f"hidden layer {number}: units", layer.units, 1, MAX_UNITS, int)
             found += _bounded(f"hidden layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            found += _flag(f"hidden layer {number}: batch norm", layer.batch_norm)
             if layer.activation not in ACTIVATIONS:
                 found.append(f"hidden layer {number}: unknown activation {layer.activation!r} "
                              f"(choose one of {', '.join(ACTIVATIONS)})")
@@ -90,11 +94,17 @@ class TrainingConfig:
             found += _bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
             found += _bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, 7, int)
             found += _bounded(f"conv layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            found += _flag(f"conv layer {number}: batch norm", layer.batch_norm)
+            found += _flag(f"conv layer {number}: max pool", layer.max_pool)
             if isinstance(layer.kernel_size, int):
                 size = (size - layer.kernel_size + 1) // (2 if layer.max_pool else 1)
         if self.conv and size < 1:
             found.append("the convolutional layers shrink the 28x28 image to nothing: "
                          "use fewer layers, smaller kernels or less pooling")
+        elif not found and (count := self.parameter_count()) > MAX_PARAMETERS:
+            found.append(f"{count:,} parameters: at most {MAX_PARAMETERS:,} on this server, where a "
+                         "network that size already takes about a minute per epoch and keeps "
+                         "everyone else's trainings waiting; use fewer or smaller layers")
         hyper = self.hyper
         if hyper.optimizer not in OPTIMIZERS:
             found.append(f"unknown optimizer {hyper.optimizer!r} (choose one of {', '.join(OPTIMIZERS)})")
@@ -115,6 +125,20 @@ class TrainingConfig:
             found += _bounded("batch size", hyper.batch_size, 1, max(1, training_set), int,
                               why=f"the training split has {training_set:,} images")
         return found
+
+    def parameter_count(self) -> int:
+        """The model's parameter count, as Keras counts it, without building the model."""
+        count, channels, size = 0, 1, 28  # the standardisation layer's statistics are not counted
+        for layer in self.conv:
+            count += (layer.kernel_size ** 2 * channels + 1) * layer.filters
+            channels, size = layer.filters, size - layer.kernel_size + 1
+            count += 4 * channels if layer.batch_norm else 0
+            size //= 2 if layer.max_pool else 1
+        width = size * size * channels
+        for layer in self.dense:
+            count += (width + 1) * layer.units + (4 * layer.units if layer.batch_norm else 0)
+            width = layer.units
+        return count + (width + 1) * 10
 
     def check(self) -> TrainingConfig:
         if problems := self.problems():
@@ -141,17 +165,41 @@ class TrainingConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict) -> TrainingConfig:
-        """Rebuild from `to_dict`'s output; unknown or missing keys are a ConfigError."""
+    def from_dict(cls, raw) -> TrainingConfig:
+        """Rebuild from `to_dict`'s output: unknown keys, wrong types or impossible values are a
+        ConfigError, so a configuration read from a file is as trustworthy as one made here."""
+        problem = _shape_problem(raw)
+        if problem:
+            raise ConfigError([f"not a training configuration: {problem}"])
         try:
-            return cls(
-                preset=str(raw.get("preset", "custom")),
+            config = cls(
+                preset=raw.get("preset", "custom"),
                 conv=[ConvLayer(**layer) for layer in raw.get("conv", [])],
                 dense=[DenseLayer(**layer) for layer in raw.get("dense", [])],
                 hyper=Hyperparameters(**raw.get("hyper", {})),
             )
-        except (TypeError, AttributeError) as error:
+        except TypeError as error:  # an unknown or missing field
             raise ConfigError([f"not a training configuration: {error}"]) from error
+        return config.check()
+
+
+def _shape_problem(raw) -> str:
+    """What is wrong with the JSON shape of a configuration (types of containers), or ''."""
+    if not isinstance(raw, dict):
+        return f"expected an object, got {type(raw).__name__}"
+    if not isinstance(raw.get("preset", "custom"), str):
+        return "preset must be a text"
+    for key in ("conv", "dense"):
+        layers = raw.get(key, [])
+        if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+            return f"{key} must be a list of layer objects"
+    if not isinstance(raw.get("hyper", {}), dict):
+        return "hyper must be an object"
+    return ""
+
+
+def _flag(what: str, value) -> list[str]:
+    return [] if isinstance(value, bool) else [f"{what} must be true or false, got {value!r}"]
 
 
 def _bounded(what: str, value, low, high, kind, why: str = "") -> list[str]:
@@ -231,11 +279,10 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
             x = layers.Dropout(layer.dropout)(x)
     outputs = layers.Dense(10, activation="softmax", name="digit")(x)
     model = keras.Model(inputs, outputs, name=config.preset)
-    optimizer = {
-        "sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam,
-        "nadam": keras.optimizers.Nadam, "rmsprop": keras.optimizers.RMSprop,
-    }[config.hyper.optimizer](learning_rate=config.hyper.learning_rate)
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    optimizer = keras.optimizers.get({"class_name": config.hyper.optimizer,
+                                      "config": {"learning_rate": config.hyper.learning_rate}})
+    # integer labels in, as MNIST stores them: no one-hot copy of the labels is needed
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 

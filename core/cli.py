@@ -1,23 +1,29 @@
-"""Train from a terminal, through the same code as the dashboard; the run appears on its Runs page.
+"""Train from a terminal, through the same code as the dashboard, and manage the saved runs.
 
     .venv/bin/python -m core.cli --preset best --epochs 3 --name "best, 3 epochs"
+    .venv/bin/python -m core.cli runs list
+    .venv/bin/python -m core.cli runs rename RUN_ID "a better name"
+    .venv/bin/python -m core.cli runs delete RUN_ID
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
-import threading
 
 from core import architecture, runs
 from core.data import MnistUnavailable, load_mnist
-from core.training import TrainingJob, train
+from core.training import TERMINAL, TrainingJob, train
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m core.cli", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description=__doc__.split("\n")[0],
+                                     epilog="'python -m core.cli runs --help' lists, renames and "
+                                            "deletes saved runs.")
     parser.add_argument("--preset", choices=list(architecture.PRESETS), default="given")
-    parser.add_argument("--hidden", type=int, nargs="*", metavar="UNITS",
+    parser.add_argument("--hidden", type=int, nargs="+", metavar="UNITS",
                         help="replace the preset's hidden layers by relu layers of these sizes")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
@@ -29,6 +35,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--train-images", type=int)
     parser.add_argument("--name", default="")
+    return parser.parse_args(argv)
+
+
+def parse_runs(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m core.cli runs",
+                                     description="List, rename or delete saved runs (any run: the "
+                                                 "terminal manages the runs folder).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="every run, newest first")
+    rename = commands.add_parser("rename", help="give a run a new name")
+    rename.add_argument("run_id")
+    rename.add_argument("name")
+    delete = commands.add_parser("delete", help="delete a run's folder")
+    delete.add_argument("run_id")
     return parser.parse_args(argv)
 
 
@@ -45,40 +65,89 @@ def config_from(arguments: argparse.Namespace) -> architecture.TrainingConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    arguments = parse(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if argv[:1] == ["runs"]:
+        return manage_runs(parse_runs(argv[1:]))
+    return train_from_terminal(parse(argv))
+
+
+def manage_runs(arguments: argparse.Namespace) -> int:
+    try:
+        if arguments.command == "list":
+            for run in runs.list_runs():
+                accuracy = run.record.get("test_accuracy")
+                print(f"{run.id}  {run.status:<10} {_made_by(run):<16} "
+                      f"{f'{accuracy:.2%}' if isinstance(accuracy, float) else '-':>7}  {run.name}"
+                      + (f"  ({run.problem})" if run.problem else ""))
+        elif arguments.command == "rename":
+            run = runs.rename_run(arguments.run_id, arguments.name)
+            print(f"Renamed {run.id} to {run.name!r}.")
+        else:
+            runs.delete_run(arguments.run_id)
+            print(f"Deleted {arguments.run_id}.")
+    except runs.RunError as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _made_by(run: runs.Run) -> str:
+    if run.owner is None:
+        return "unknown"
+    return "terminal" if run.owner == TERMINAL else "a dashboard user"
+
+
+def train_from_terminal(arguments: argparse.Namespace) -> int:
     config = config_from(arguments)
     if problems := config.problems():
         print("This network cannot be trained:\n" + "\n".join(f"  - {p}" for p in problems),
               file=sys.stderr)
         return 2
     try:
+        runs.check_writable()
         data = load_mnist()
-    except MnistUnavailable as error:
+    except (runs.RunError, MnistUnavailable) as error:
         print(error, file=sys.stderr)
         return 1
-    job = TrainingJob(config, arguments.name)
-    printed = threading.Event()
+    for reason in data.skipped:  # e.g. a damaged MNIST_PATH: said, as the dashboard's sidebar does
+        print(f"Not used: {reason}", file=sys.stderr)
+    job = TrainingJob(config, arguments.name, owner=TERMINAL)
 
     def report(logs: dict, seconds: float, original=job._epoch_done) -> None:
         original(logs, seconds)
         progress = job.progress()
-        print(f"epoch {progress.epoch}/{progress.epochs}: " + ", ".join(
-            f"{key} {values[-1]:.4f}" for key, values in progress.history.items())
-            + f" ({seconds:.1f} s)", flush=True)
-        printed.set()
+        if progress.partial_epoch is None:
+            print(f"epoch {progress.epoch}/{progress.epochs}: " + ", ".join(
+                f"{key} {values[-1]:.4f}" for key, values in progress.history.items())
+                + f" ({seconds:.1f} s)", flush=True)
 
     job._epoch_done = report
-    print(f"Training {config.describe()} on {data.source}; Ctrl+C stops and keeps the run.")
+
+    def stop_after_this_batch(signum, frame) -> None:
+        print("\nStopping after the current batch (Ctrl+C again aborts without saving)...",
+              file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        job.stop()
+
+    previous = signal.signal(signal.SIGINT, stop_after_this_batch)
+    print(f"Training {config.describe()} on {data.source}; Ctrl+C stops after the current batch "
+          "and keeps the run.", flush=True)
     try:
         run = train(job, data)
-    except KeyboardInterrupt:  # Keras lets it through between batches: nothing saved then
-        print("Interrupted.", file=sys.stderr)
+    except KeyboardInterrupt:  # the second Ctrl+C
+        print("Aborted: nothing was saved.", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if run is None:
+        print("Stopped before the first epoch ended: nothing was saved.", file=sys.stderr)
         return 1
-    print(f"Saved run {run.id} ({run.status}): validation accuracy "
-          f"{run.record['validation_accuracy']:.4f}, test accuracy {run.record['test_accuracy']:.4f}"
-          f"\n  {run.folder}  (runs folder: {runs.runs_dir()})")
+    accuracy = run.record["test_accuracy"]
+    print(f"{run.record['message']}\nSaved run {run.id} ({run.status})"
+          + (f": validation accuracy {run.record['validation_accuracy']:.4f}, test accuracy "
+             f"{accuracy:.4f}" if accuracy is not None else "")
+          + f"\n  {run.folder}  (runs folder: {runs.runs_dir()})")
     return 0
 
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.metadata
+import logging
 import os
 import pickle
-import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from core.files import atomic_write
+
+logger = logging.getLogger(__name__)
 
 TRAIN_SIZE, TEST_SIZE = 60_000, 10_000
 IMAGE_SHAPE = (28, 28)
@@ -38,6 +43,7 @@ IDX_FILES = {
     "x_test": "t10k-images-idx3-ubyte",
     "y_test": "t10k-labels-idx1-ubyte",
 }
+DOWNLOAD_TIMEOUT = 60.0  # seconds the Keras download may take before it is given up
 _IDX_MAGIC = {1: 2049, 3: 2051}  # labels, images: an unsigned-byte array of that many dimensions
 
 
@@ -149,11 +155,8 @@ def read_user_path(path: Path) -> Mnist:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def read_hub_pickle(path: Path, sha256: str = HUB_SHA256) -> Mnist:
@@ -198,14 +201,33 @@ def hub_pickle_path() -> Path:
     raise DatasetError(f"{HUB_PACKAGE} is installed but holds no {HUB_FILE}")
 
 
-def read_keras_download() -> Mnist:
-    try:
+def read_keras_download(timeout: float = DOWNLOAD_TIMEOUT) -> Mnist:
+    """Keras's own download, given up after `timeout` seconds (urllib would wait forever)."""
+
+    def download():
         from keras.datasets import mnist  # heavy import: only when every other source failed
 
-        (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    except Exception as error:
-        raise DatasetError(f"keras.datasets.mnist.load_data() failed ({error})") from error
+        return mnist.load_data()
+
+    # A daemon thread: a download that hangs is abandoned, not waited for at exit.
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(value=_capture(download)), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise DatasetError(f"keras.datasets.mnist.load_data() gave no answer in {timeout:.0f} s")
+    outcome = result["value"]
+    if isinstance(outcome, BaseException):
+        raise DatasetError(f"keras.datasets.mnist.load_data() failed ({outcome})") from outcome
+    (x_train, y_train), (x_test, y_test) = outcome
     return Mnist(x_train, y_train, x_test, y_test)
+
+
+def _capture(function: Callable):
+    try:
+        return function()
+    except Exception as error:
+        return error
 
 
 # --- validation and caching ----------------------------------------------------------------------
@@ -240,17 +262,7 @@ def validate(data: Mnist, origin: str, sizes: tuple[int, int] = (TRAIN_SIZE, TES
 def write_cache(data: Mnist, path: Path) -> None:
     """Write the uint8 arrays atomically: a crash leaves the old cache or none, never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **{k: getattr(data, k) for k in IDX_FILES})
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the cache holds public data
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda stream: np.savez(stream, **{k: getattr(data, k) for k in IDX_FILES}))
 
 
 def cache_path() -> Path:
@@ -295,6 +307,10 @@ def load_mnist(
                 write_cache(data, cache)
             except OSError as error:  # a read-only home still gets the data, only slower next time
                 reasons.append(f"could not write the cache {cache}: {error}")
+        for array in (data.x_train, data.y_train, data.x_test, data.y_test):
+            array.setflags(write=False)  # shared by every session and thread: nobody may change it
+        if reasons:
+            logger.warning("MNIST loaded from %s after skipping: %s", source.name, "; ".join(reasons))
         return Mnist(data.x_train, data.y_train, data.x_test, data.y_test,
                      source=source.name, skipped=tuple(reasons))
     raise MnistUnavailable(reasons)

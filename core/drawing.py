@@ -9,6 +9,7 @@ like MNIST until it has gone through the same steps.
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -21,6 +22,9 @@ BOX = 20
 CENTRE = 14.0
 INK_LEVEL = 40  # a pixel brighter than this (of 255) counts as ink
 MIN_INK_FRACTION = 0.0005  # fewer ink pixels than this share of the picture: "draw a digit"
+MIN_EXTENT = 0.1  # a digit smaller than this share of the picture's side is a dot, not a digit
+MAX_INK_FRACTION = 0.4  # MNIST digits cover about 19% of their field; 40% of a picture is a scribble
+MAX_PIECES = 6  # separate blobs of ink (after closing small gaps): more is not one digit
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000
 
@@ -40,30 +44,121 @@ def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
     return np.rint(gray).astype(np.uint8)
 
 
-def upload_to_gray(data: bytes) -> np.ndarray:
-    """An uploaded PNG or JPEG as light-on-dark 0-255 gray, whichever way round it was drawn."""
+def upload_to_gray(data: bytes, name: str = "the file") -> np.ndarray:
+    """An uploaded picture as light ink on a black background, 0-255, whichever way it was drawn.
+
+    Transparency is laid on the paper that contrasts with the ink; 16-bit pictures are scaled down
+    to 8 bits; the ink is told from the paper by Otsu's threshold (the ink is the smaller class),
+    and the paper's own gray is subtracted, so a digit on gray paper reads like one on white.
+    """
     if not data:
-        raise ImageProblem("The file is empty.")
+        raise ImageProblem(f"{name} is empty.")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImageProblem(f"The file is {len(data) / 2**20:.1f} MB; at most "
+        raise ImageProblem(f"{name} is {len(data) / 2**20:.1f} MB; at most "
                            f"{MAX_UPLOAD_BYTES // 2**20} MB, please.")
     try:
         with Image.open(io.BytesIO(data)) as picture:
             width, height = picture.size
             if width * height > MAX_UPLOAD_PIXELS:
-                raise ImageProblem(f"The picture is {width}x{height} pixels; at most "
+                raise ImageProblem(f"{name} is {width}x{height} pixels; at most "
                                    f"{MAX_UPLOAD_PIXELS / 1e6:.0f} megapixels, please.")
             picture.load()
-            if picture.mode in ("RGBA", "LA", "P"):  # transparency: lay it on white paper
-                paper = Image.new("RGBA", picture.size, "white")
-                picture = Image.alpha_composite(paper, picture.convert("RGBA"))
-            gray = np.asarray(ImageOps.exif_transpose(picture).convert("L"))
+            gray = _luminance(ImageOps.exif_transpose(picture))
     except ImageProblem:
         raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
-        raise ImageProblem(f"This file is not a picture that can be read ({error}).") from error
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 255 - gray if np.median(border) > 127 else gray  # dark ink on light paper: invert
+        # Pillow's messages name the in-memory stream ("<_io.BytesIO object at 0x...>"): say the file
+        reason = re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", name, str(error))
+        raise ImageProblem(f"{name} is not a picture that can be read: {reason}. "
+                           "Upload a PNG or JPEG of one digit.") from error
+    return _light_on_dark(gray)
+
+
+def _luminance(picture: Image.Image) -> np.ndarray:
+    """0-255 gray (float) of any Pillow mode; transparent areas become paper behind the ink."""
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):  # 16 bits (or more) per pixel
+        pixels = np.asarray(picture, dtype=np.float64)
+        return pixels * (255 / 65535) if pixels.max() > 255 else pixels
+    if picture.mode == "F":
+        pixels = np.asarray(picture, dtype=np.float64)
+        return pixels * 255 if pixels.max() <= 1 else pixels
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
+    if not has_alpha:
+        return np.asarray(picture.convert("L"), dtype=np.float64)
+    gray, alpha = np.moveaxis(np.asarray(picture.convert("LA"), dtype=np.float64), 2, 0)
+    alpha /= 255
+    if alpha.min() > 0.99:
+        return gray
+    # The opaque part is the drawing: lay it on the paper its ink stands out from.
+    opaque = alpha > 0.5
+    ink_is_light = opaque.any() and np.median(gray[opaque]) > 127
+    paper = 0.0 if ink_is_light else 255.0
+    return gray * alpha + paper * (1 - alpha)
+
+
+def otsu_threshold(gray: np.ndarray) -> float:
+    """The gray level that best separates two classes of pixels (Otsu, 1979), over 256 bins."""
+    counts, edges = np.histogram(gray, bins=256, range=(0, 256))
+    levels = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(counts)
+    weight_high = weight_low[-1] - weight_low
+    sum_low = np.cumsum(counts * levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_low = sum_low / weight_low
+        mean_high = (sum_low[-1] - sum_low) / weight_high
+        between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    return float(edges[int(np.nanargmax(np.nan_to_num(between, nan=-1))) + 1])
+
+
+def _light_on_dark(gray: np.ndarray) -> np.ndarray:
+    """Invert if the light pixels are the majority (paper), then bring the paper to black."""
+    gray = np.asarray(gray, dtype=np.float64)
+    if np.ptp(gray) < 1:
+        return np.zeros(gray.shape, np.uint8)  # one flat colour: no ink at all
+    threshold = otsu_threshold(gray)
+    if np.mean(gray >= threshold) > 0.5:
+        gray = 255 - gray
+        threshold = otsu_threshold(gray)  # on the inverted picture, so both polarities agree exactly
+    ink = gray >= threshold
+    ink = _without_frame(ink)
+    paper_level = np.median(gray[~ink]) if (~ink).any() else 0.0
+    light = np.clip(gray - paper_level, 0, None)
+    light[~ndimage.binary_dilation(ink, iterations=2)] = 0  # specks of paper texture are not ink
+    peak = light.max()
+    return np.rint(light * (255 / peak) if peak > 0 else light).astype(np.uint8)
+
+
+def _without_frame(ink: np.ndarray) -> np.ndarray:
+    """The ink without the parts that touch the picture's edge (a photo's dark frame, a table's
+    edge), unless that would leave nothing."""
+    labels, count = ndimage.label(ink)
+    if count == 0:
+        return ink
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    inside = ink & ~np.isin(labels, edge[edge > 0])
+    return inside if inside.any() else ink
+
+
+def digit_problem(gray: np.ndarray) -> str:
+    """Why `gray` (light ink on black) cannot be read as one digit, or '' if it can.
+
+    A stray dot, or a scribble over everything, would otherwise get a confident answer.
+    """
+    ink = np.asarray(gray) > INK_LEVEL
+    if not ink.any():
+        return ""  # nothing drawn yet: the page waits for a drawing
+    rows, columns = np.nonzero(ink)
+    extent = max(rows.max() - rows.min(), columns.max() - columns.min()) + 1
+    if ink.sum() < max(4, MIN_INK_FRACTION * ink.size) or extent < MIN_EXTENT * min(ink.shape):
+        return "There is too little ink to read: draw one digit, bigger."
+    if ink.mean() > MAX_INK_FRACTION:
+        return ("This does not look like one digit: ink covers "
+                f"{ink.mean():.0%} of the picture. Draw (or photograph) one digit on plain paper.")
+    _, pieces = ndimage.label(ndimage.binary_dilation(ink, iterations=max(1, min(ink.shape) // 100)))
+    if pieces > MAX_PIECES:
+        return (f"This does not look like one digit: the ink is in {pieces} separate pieces. "
+                "Draw one digit, in a few strokes.")
+    return ""
 
 
 def is_blank(gray: np.ndarray) -> bool:

@@ -26,9 +26,9 @@ def split_for_run(data: Mnist, config: TrainingConfig, split: str) -> tuple[np.n
     if split != "validation":
         raise ValueError(f"unknown split {split!r}: use one of {SPLITS}")
     hyper = config.hyper
-    _, validation = preprocessing.validation_split(
-        hyper.train_images, hyper.validation_fraction, hyper.seed)
-    return data.x_train[validation], data.y_train[validation]
+    *_, x_validation, y_validation = preprocessing.training_split(
+        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
+    return x_validation, y_validation
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -36,17 +36,29 @@ def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return confusion_matrix(y_true, y_pred, labels=list(CLASSES))
 
 
+def present_digits(y_true: np.ndarray) -> list[int]:
+    """The digits that occur in the evaluated split: a digit with no image has no recall, and
+    counting it as 0 would drag every average down (1 image read right: macro f1 0.1)."""
+    return [digit for digit in CLASSES if np.any(y_true == digit)]
+
+
+def absent_digits(y_true: np.ndarray) -> list[int]:
+    return [digit for digit in CLASSES if digit not in present_digits(y_true)]
+
+
 def per_class_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
-    """One row per digit: TP, FP, FN, TN and the rates derived from them, from scikit-learn."""
-    counts = multilabel_confusion_matrix(y_true, y_pred, labels=list(CLASSES))
+    """One row per digit present in `y_true`: TP, FP, FN, TN and the rates derived from them,
+    from scikit-learn."""
+    digits = present_digits(y_true)
+    counts = multilabel_confusion_matrix(y_true, y_pred, labels=digits)
     tn, fp, fn, tp = (counts[:, i, j] for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
     precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=list(CLASSES), zero_division=0)
+        y_true, y_pred, labels=digits, zero_division=0)
     total = tp + fp + fn + tn
     with np.errstate(invalid="ignore", divide="ignore"):
         specificity = np.where(tn + fp > 0, tn / (tn + fp), 0.0)
     return pd.DataFrame({
-        "digit": list(CLASSES), "TP": tp, "FP": fp, "FN": fn, "TN": tn,
+        "digit": digits, "TP": tp, "FP": fp, "FN": fn, "TN": tn,
         "accuracy": (tp + tn) / total, "misclassification": (fp + fn) / total,
         "precision": precision, "recall (sensitivity)": recall, "specificity": specificity,
         "f1": f1, "support": support,
@@ -54,11 +66,12 @@ def per_class_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> pd.DataFrame:
 
 
 def overall_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Accuracy and the macro and weighted averages of precision, recall and f1."""
+    """Accuracy and the macro and weighted averages of precision, recall and f1, over the digits
+    present in `y_true`."""
     result = {"accuracy": float(accuracy_score(y_true, y_pred))}
     for average in ("macro", "weighted"):
         precision, recall, f1, _ = precision_recall_fscore_support(
-            y_true, y_pred, labels=list(CLASSES), average=average, zero_division=0)
+            y_true, y_pred, labels=present_digits(y_true), average=average, zero_division=0)
         result |= {f"{average} precision": float(precision), f"{average} recall": float(recall),
                    f"{average} f1": float(f1)}
     return result

@@ -38,3 +38,12 @@ def validation_split(
     order = np.random.default_rng(seed).permutation(count)
     n_validation = max(1, round(count * validation_fraction))
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
+def training_split(images: np.ndarray, labels: np.ndarray, train_images: int, validation_fraction: float,
+                   seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_validation, y_validation) of a run: its first `train_images` images,
+    split at random by `seed`. The one place that says which images a run trained and validated on."""
+    images, labels = images[:train_images], labels[:train_images]
+    train_index, validation_index = validation_split(len(images), validation_fraction, seed)
+    return images[train_index], labels[train_index], images[validation_index], labels[validation_index]

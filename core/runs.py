@@ -14,10 +14,13 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from core import files
+from core.architecture import ConfigError, TrainingConfig
 
 RUNS_ENV = "MNIST_EXPLORER_RUNS"
 MODEL_FILE = "model.keras"
@@ -35,7 +38,7 @@ class RunError(Exception):
 class Run:
     id: str
     folder: Path
-    status: str  # finished, stopped, incomplete or damaged
+    status: str  # finished, stopped, diverged, incomplete or damaged
     record: dict = field(default_factory=dict)
     problem: str = ""  # why an incomplete or damaged run is so
 
@@ -45,7 +48,20 @@ class Run:
 
     @property
     def usable(self) -> bool:
+        """Whether its model can be evaluated and drawn for: a diverged one only answers NaN."""
         return self.status in ("finished", "stopped")
+
+    @property
+    def owner(self) -> str | None:
+        """Who made it (a session's id, or "terminal"); None when the record does not say."""
+        return self.record.get("owner")
+
+    def managed_by(self, owner: str) -> bool:
+        """Whether `owner` may rename or delete it from the dashboard: only the session that made it."""
+        return self.owner is not None and self.owner == owner
+
+
+SAVED_STATUSES = ("finished", "stopped", "diverged")
 
 
 def runs_dir() -> Path:
@@ -63,17 +79,17 @@ def clean_name(name: str) -> str:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically: a temporary file, flushed to disk, renamed over the old one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    files.atomic_write(path, lambda stream: stream.write(json.dumps(data, indent=1).encode()))
+
+
+def check_writable(root: Path | None = None) -> None:
+    """Raise RunError, saying why, unless new runs can be saved under `root`."""
+    root = root or runs_dir()
     try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(data, stream, indent=1)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        files.check_writable(root)
+    except OSError as error:
+        raise RunError(f"runs cannot be saved: {error}. Set {RUNS_ENV} to a folder that can be "
+                       "written.") from error
 
 
 def save_run(model, record: dict, root: Path | None = None, run_id: str | None = None) -> Run:
@@ -86,19 +102,11 @@ def save_run(model, record: dict, root: Path | None = None, run_id: str | None =
     partial.mkdir()
     model.save(partial / MODEL_FILE)
     _write_json(partial / RECORD_FILE, record)
-    _fsync(partial / MODEL_FILE)
-    _fsync(partial)
-    os.rename(partial, root / run_id)  # the moment the run becomes complete
-    _fsync(root)
+    files.fsync(partial / MODEL_FILE)
+    files.fsync(partial)
+    partial.rename(root / run_id)  # the moment the run becomes complete
+    files.fsync(root)
     return Run(run_id, root / run_id, record["status"], record)
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def read_run(folder: Path) -> Run:
@@ -114,12 +122,90 @@ def read_run(folder: Path) -> Run:
         return Run(folder.name, folder, "damaged", problem=f"{RECORD_FILE} is missing")
     except (OSError, ValueError) as error:
         return Run(folder.name, folder, "damaged", problem=f"{RECORD_FILE} is unreadable ({error})")
-    if not (folder / MODEL_FILE).is_file():
-        return Run(folder.name, folder, "damaged", record, problem=f"{MODEL_FILE} is missing")
-    status = record.get("status")
-    if status not in ("finished", "stopped"):
-        return Run(folder.name, folder, "damaged", record, problem=f"unknown status {status!r}")
-    return Run(folder.name, folder, status, record)
+    if problems := record_problems(record):
+        # keep only the name, if it is one, so that a damaged run is still recognisable
+        name = record.get("name") if isinstance(record.get("name"), str) else ""
+        return Run(folder.name, folder, "damaged", {"name": clean_name(name)} if name else {},
+                   problem=f"{RECORD_FILE} is not a valid record: " + "; ".join(problems))
+    if problem := model_file_problem(folder / MODEL_FILE):
+        return Run(folder.name, folder, "damaged", record, problem=problem)
+    return Run(folder.name, folder, record["status"], record)
+
+
+def model_file_problem(path: Path) -> str:
+    """What is wrong with a model file, or ''. Reads the zip's directory, not the whole file."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except FileNotFoundError:
+        return f"{MODEL_FILE} is missing"
+    except (OSError, zipfile.BadZipFile) as error:  # truncated, overwritten, not a zip at all
+        return f"{MODEL_FILE} is damaged ({type(error).__name__}: {error})"
+    missing = {"config.json", "model.weights.h5"} - names
+    return f"{MODEL_FILE} is damaged (it has no {', '.join(sorted(missing))})" if missing else ""
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number_list(value) -> bool:
+    return isinstance(value, list) and all(_is_number(v) for v in value)
+
+
+# field: (test, what it must be). A record is data from disk: anything may have been written into it.
+_OPTIONAL_FIELDS = {
+    "description": (lambda v: isinstance(v, str), "a text"),
+    "owner": (lambda v: isinstance(v, str), "a text"),
+    "message": (lambda v: isinstance(v, str), "a text"),
+    "dataset": (lambda v: isinstance(v, str), "a text"),
+    "created": (lambda v: isinstance(v, str), "a text"),
+    "parameters": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                   "a positive whole number"),
+    "epochs_run": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+                   "a whole number >= 0"),
+    "train_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                   "a positive whole number"),
+    "validation_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                        "a positive whole number"),
+    "validation_accuracy": (lambda v: v is None or (_is_number(v) and 0 <= v <= 1),
+                            "a number between 0 and 1"),
+    "test_accuracy": (lambda v: v is None or (_is_number(v) and 0 <= v <= 1), "a number between 0 and 1"),
+    "training_seconds": (lambda v: _is_number(v) and v >= 0, "a number of seconds"),
+    "epoch_seconds": (_number_list, "a list of numbers"),
+    "started_at": (lambda v: v is None or _is_number(v), "a time"),
+    "finished_at": (_is_number, "a time"),
+    "partial_epoch": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "early_stopping": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "diverged": (lambda v: v is None or isinstance(v, dict), "an object"),
+}
+
+
+def record_problems(record) -> list[str]:
+    """Everything wrong with a run.json's content, in words; empty when every field is sound."""
+    if not isinstance(record, dict):
+        return [f"expected an object, got {type(record).__name__}"]
+    found = []
+    if record.get("status") not in SAVED_STATUSES:
+        found.append(f"status {record.get('status')!r} is not one of {', '.join(SAVED_STATUSES)}")
+    if not isinstance(record.get("name"), str):
+        found.append(f"name must be a text, got {record.get('name')!r}")
+    try:
+        TrainingConfig.from_dict(record.get("config"))
+    except ConfigError as error:
+        found.append(f"config: {error}")
+    history = record.get("history")
+    if not (isinstance(history, dict) and all(isinstance(k, str) and _number_list(v)
+                                              for k, v in history.items())):
+        found.append("history must map metric names to lists of numbers")
+    for key, (valid, what) in _OPTIONAL_FIELDS.items():
+        if key in record and not valid(record[key]):
+            found.append(f"{key} must be {what}, got {record[key]!r}"[:200])
+    if record.get("status") in ("finished", "stopped"):
+        for key in ("validation_accuracy", "test_accuracy"):
+            if key in record and not _is_number(record[key]):
+                found.append(f"a {record['status']} run needs a {key}")
+    return found
 
 
 def list_runs(root: Path | None = None) -> list[Run]:
@@ -157,9 +243,11 @@ def get_run(run_id: str, root: Path | None = None) -> Run:
     return read_run(folder)
 
 
-def rename_run(run_id: str, new_name: str, root: Path | None = None) -> Run:
+def rename_run(run_id: str, new_name: str, root: Path | None = None, owner: str | None = None) -> Run:
+    """Rename a run; with `owner`, only if that owner made it (the dashboard passes its session)."""
     run = get_run(run_id, root)
-    if not run.usable:
+    _check_owner(run, owner)
+    if run.status not in SAVED_STATUSES:
         raise RunError(f"run {run_id} is {run.status} and cannot be renamed")
     name = clean_name(new_name)
     if not name:
@@ -169,8 +257,26 @@ def rename_run(run_id: str, new_name: str, root: Path | None = None) -> Run:
     return Run(run.id, run.folder, run.status, record)
 
 
-def delete_run(run_id: str, root: Path | None = None) -> None:
-    shutil.rmtree(run_folder(run_id, root), ignore_errors=False)
+def delete_run(run_id: str, root: Path | None = None, owner: str | None = None) -> None:
+    """Delete a run's folder; with `owner`, only if that owner made it."""
+    folder = run_folder(run_id, root)
+    if not folder.is_dir():
+        raise RunError(f"run {run_id} does not exist (deleted already?)")
+    _check_owner(read_run(folder), owner)
+    shutil.rmtree(folder)
+
+
+def _check_owner(run: Run, owner: str | None) -> None:
+    if owner is not None and not run.managed_by(owner):
+        who = "the command line" if run.owner == "terminal" else (
+            "another session" if run.owner else "an unknown session")
+        raise RunError(f"run {run.name} was made by {who}: it is read-only here "
+                       "(python -m core.cli runs ... manages every run from a terminal)")
+
+
+def model_bytes(run: Run) -> bytes:
+    """The model file, read only when asked for (a download), never when a page lists runs."""
+    return (run.folder / MODEL_FILE).read_bytes()
 
 
 def load_model(run: Run):
@@ -179,6 +285,8 @@ def load_model(run: Run):
 
     if not run.usable:
         raise RunError(f"run {run.name} is {run.status}: {run.problem}")
+    if problem := model_file_problem(run.folder / MODEL_FILE):  # Keras would say "file not found"
+        raise RunError(f"the model file of run {run.name} cannot be loaded: {problem}")
     try:
         return keras.saving.load_model(run.folder / MODEL_FILE, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a damaged zip or config

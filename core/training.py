@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import itertools
+import logging
+import math
 import queue
 import threading
 import time
@@ -23,24 +25,41 @@ from core import preprocessing, runs
 from core.architecture import TrainingConfig, build_model
 from core.data import Mnist
 
+logger = logging.getLogger(__name__)
+
 # How many recent per-batch losses a job keeps for the live curve; older ones are thinned out.
 MAX_BATCH_POINTS = 2000
 # How many ended jobs the queue remembers (their runs are on disk; this is only the live view's).
 KEPT_ENDED_JOBS = 50
 
 
+ACTIVE = ("queued", "running")
+# Who trained a run that no browser session submitted: the command line, a script, a test.
+TERMINAL = "terminal"
+
+
+class QueueFull(Exception):
+    """A submission refused, and nothing queued; the message says why, for the page."""
+
+
+class NotYours(PermissionError):
+    """Someone tried to stop a training that another session started."""
+
+
 @dataclass
 class Progress:
     """What a job has done so far. Copied whole for readers, never shared while written."""
 
-    status: str = "queued"  # queued, running, finished, stopped, cancelled, failed
-    epoch: int = 0  # epochs completed
+    status: str = "queued"  # queued, running, finished, stopped, diverged, cancelled, failed
+    epoch: int = 0  # epochs completed in full
     epochs: int = 0
     batch: int = 0  # batches completed in the current epoch
     batches: int = 0  # batches per epoch
-    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch, Keras's names
+    history: dict[str, list[float]] = field(default_factory=dict)  # per full epoch, Keras's names
     epoch_seconds: list[float] = field(default_factory=list)
     batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch + fraction, loss)
+    partial_epoch: dict | None = None  # {"epoch", "batches", "of"}: an epoch interrupted by Stop
+    diverged: dict | None = None  # {"epoch", "batch", "loss"}: where the loss stopped being finite
     started: float | None = None  # time.time()
     finished: float | None = None
     message: str = ""
@@ -59,10 +78,12 @@ class Progress:
 class TrainingJob:
     _ids = itertools.count(1)
 
-    def __init__(self, config: TrainingConfig, name: str = ""):
+    def __init__(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL, tag: str = ""):
         self.id = next(self._ids)
         self.config = config
-        self.name = name
+        self.name = runs.clean_name(name)
+        self.owner = owner  # who may stop it: a browser session's id, or TERMINAL
+        self.tag = tag  # what a page submitted it for (the Draw page finds its default network by it)
         self._progress = Progress(epochs=config.hyper.epochs)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -78,14 +99,43 @@ class TrainingJob:
         with self._lock:
             return self._progress.status
 
+    def summary(self) -> dict:
+        """What anyone may see of the job: no curves, no controls."""
+        with self._lock:
+            progress = self._progress
+            return {"id": self.id, "name": self.name or f"#{self.id}", "status": progress.status,
+                    "architecture": self.config.describe(), "epoch": progress.epoch,
+                    "epochs": progress.epochs, "done": _fraction_done(progress)}
+
     def update(self, **changes) -> None:
         with self._lock:
             for key, value in changes.items():
                 setattr(self._progress, key, value)
 
-    def stop(self) -> None:
-        """Ask the job to stop: after the current batch if running, at once if still queued."""
-        self._stop.set()
+    def start(self) -> bool:
+        """Mark the job running, unless it was cancelled while it waited; True if it may run."""
+        with self._lock:
+            if self._progress.status != "queued":
+                return False
+            self._progress.status, self._progress.started = "running", time.time()
+            return True
+
+    def stop(self) -> str:
+        """A queued job is cancelled at once; a running one stops after its current batch.
+
+        Returns what happened: "cancelled", "stopping", or the status of a job already ended.
+        """
+        with self._lock:
+            progress = self._progress
+            if progress.status == "queued":
+                progress.status, progress.finished = "cancelled", time.time()
+                progress.message = "cancelled before it started: nothing was trained"
+                self.done.set()
+                return "cancelled"
+            if progress.status == "running":
+                self._stop.set()
+                return "stopping"
+            return progress.status
 
     @property
     def stop_requested(self) -> bool:
@@ -100,10 +150,16 @@ class TrainingJob:
             progress.batch_losses.append((position, loss))
             if len(progress.batch_losses) > MAX_BATCH_POINTS:
                 del progress.batch_losses[::2]  # keep the curve's shape, halve its size
+            if not math.isfinite(loss) and progress.diverged is None:
+                progress.diverged = {"epoch": progress.epoch + 1, "batch": batch + 1, "loss": str(loss)}
 
     def _epoch_done(self, logs: dict, seconds: float) -> None:
         with self._lock:
             progress = self._progress
+            if progress.batch < progress.batches:  # Stop or divergence cut this epoch short
+                progress.partial_epoch = {"epoch": progress.epoch + 1, "batches": progress.batch,
+                                          "of": progress.batches}
+                return
             for key, value in logs.items():
                 progress.history.setdefault(key, []).append(float(value))
             progress.epoch_seconds.append(seconds)
@@ -111,11 +167,19 @@ class TrainingJob:
             progress.batch = 0
 
 
+def _fraction_done(progress: Progress) -> float:
+    if progress.status != "running" or not progress.epochs:
+        return 1.0 if progress.status in ("finished",) else 0.0
+    batches = progress.batch / progress.batches if progress.batches else 0
+    return min(1.0, (progress.epoch + batches) / progress.epochs)
+
+
 def _progress_callback(job: TrainingJob, batches: int):
     import keras
 
     class LiveProgress(keras.callbacks.Callback):
-        """Reports every batch and epoch to the job, and stops training when it is asked to."""
+        """Reports every batch and epoch to the job; stops training when asked to, and at once when
+        the loss is no longer a finite number (nothing useful can come after a NaN)."""
 
         def on_train_begin(self, logs=None):
             job.update(batches=batches)
@@ -124,8 +188,9 @@ def _progress_callback(job: TrainingJob, batches: int):
             self.epoch_started = time.perf_counter()
 
         def on_train_batch_end(self, batch, logs=None):
-            job._batch_done(batch, float(logs["loss"]))
-            if job.stop_requested:
+            loss = float(logs["loss"])
+            job._batch_done(batch, loss)
+            if job.stop_requested or not math.isfinite(loss):
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
@@ -135,53 +200,63 @@ def _progress_callback(job: TrainingJob, batches: int):
 
 
 def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run | None:
-    """Train `job.config` on `data`, save the run, and return it (None if stopped before any epoch).
+    """Train `job.config` on `data`, save the run, and return it.
 
+    Returns None when nothing was kept: the job was cancelled before it started, or stopped before
+    its first epoch ended. A training that diverged is kept, marked "diverged", for the record.
     Raw pixels go in; the model standardises them with statistics of its own training split.
     """
     import keras
 
     config = job.config.check()
     hyper = config.hyper
-    job.update(status="running", started=time.time())
+    root = root or runs.runs_dir()
+    runs.check_writable(root)  # before the work, not after: a full or read-only disk is said at once
+    if job.status == "queued" and not job.start():
+        return None
+    logger.info("training #%s %r: %s", job.id, job.name, config.describe())
     keras.utils.set_random_seed(hyper.seed)
-    images, labels = data.x_train[: hyper.train_images], data.y_train[: hyper.train_images]
-    train_index, validation_index = preprocessing.validation_split(
-        len(images), hyper.validation_fraction, hyper.seed)
-    x_train, x_validation = images[train_index], images[validation_index]
-    y_train = keras.utils.to_categorical(labels[train_index], 10)
-    y_validation = keras.utils.to_categorical(labels[validation_index], 10)
+    x_train, y_train, x_validation, y_validation = preprocessing.training_split(
+        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
     model = build_model(config, *preprocessing.pixel_statistics(x_train))
 
     callbacks = [_progress_callback(job, -(-len(x_train) // hyper.batch_size))]
     if hyper.lr_decay < 1:
         callbacks.append(keras.callbacks.LearningRateScheduler(
             lambda epoch: hyper.learning_rate * hyper.lr_decay ** epoch))
+    early_stopping = None
     if hyper.patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            patience=hyper.patience, restore_best_weights=True, monitor="val_loss"))
+        early_stopping = keras.callbacks.EarlyStopping(
+            patience=hyper.patience, restore_best_weights=True, monitor="val_loss")
+        callbacks.append(early_stopping)
     started = time.perf_counter()
     model.fit(x_train, y_train, validation_data=(x_validation, y_validation),
               batch_size=hyper.batch_size, epochs=hyper.epochs, callbacks=callbacks, verbose=0)
     training_seconds = time.perf_counter() - started
     progress = job.progress()
-    if not progress.history:
+    if progress.diverged:
+        status, validation_accuracy, test_accuracy = "diverged", None, None
+    elif not progress.history:
         return None  # stopped before a single epoch ended: nothing worth keeping
-
-    stopped = job.stop_requested
-    _, validation_accuracy = model.evaluate(x_validation, y_validation, verbose=0)
-    _, test_accuracy = model.evaluate(data.x_test, keras.utils.to_categorical(data.y_test, 10),
-                                      verbose=0)
+    else:
+        status = "stopped" if job.stop_requested else "finished"
+        _, validation_accuracy = model.evaluate(x_validation, y_validation, verbose=0)
+        _, test_accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
     record = {
         "name": job.name or f"{config.preset} {time.strftime('%H:%M:%S')}",
-        "status": "stopped" if stopped else "finished",
+        "status": status,
+        "owner": job.owner,
         "config": config.to_dict(),
         "description": config.describe(),
         "parameters": int(model.count_params()),
         "history": progress.history,
         "epochs_run": progress.epoch,
-        "validation_accuracy": float(validation_accuracy),
-        "test_accuracy": float(test_accuracy),
+        "partial_epoch": progress.partial_epoch,
+        "early_stopping": _early_stopping_record(early_stopping, progress),
+        "diverged": progress.diverged,
+        "validation_accuracy": validation_accuracy if validation_accuracy is None
+        else float(validation_accuracy),
+        "test_accuracy": test_accuracy if test_accuracy is None else float(test_accuracy),
         "validation_size": len(x_validation),
         "train_size": len(x_train),
         "training_seconds": training_seconds,
@@ -191,16 +266,61 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
         "started_at": progress.started,
         "finished_at": time.time(),
     }
-    return runs.save_run(model, record, root)
+    record["message"] = outcome(record)
+    run = runs.save_run(model, record, root)
+    logger.info("training #%s saved as run %s: %s", job.id, run.id, record["message"])
+    return run
+
+
+def _early_stopping_record(callback, progress: Progress) -> dict | None:
+    """When early stopping was on: where it stopped (if it did) and which epoch's weights were kept."""
+    if callback is None or not progress.history:
+        return None
+    stopped = callback.stopped_epoch + 1 if callback.stopped_epoch else None
+    best = callback.best_epoch + 1
+    return {"stopped_at_epoch": stopped, "best_epoch": best,
+            "weights_restored": best != progress.epoch or progress.partial_epoch is not None}
+
+
+def outcome(record: dict) -> str:
+    """One sentence on how a training ended, from its record: what the pages and the CLI say."""
+    epochs, planned = record["epochs_run"], record["config"]["hyper"]["epochs"]
+    if diverged := record.get("diverged"):
+        rate = record["config"]["hyper"]["learning_rate"]
+        return (f"Diverged: the loss became {diverged['loss']} in epoch {diverged['epoch']}, batch "
+                f"{diverged['batch']}, so the training was stopped there. Try a lower learning rate "
+                f"(e.g. {rate / 10:g} instead of {rate:g}), batch normalisation, or a larger batch.")
+    parts = []
+    if partial := record.get("partial_epoch"):
+        parts.append(f"Stopped during epoch {partial['epoch']} of {planned}, after {partial['batches']} "
+                     f"of its {partial['of']} batches; {epochs} full epoch(s)")
+    elif record["status"] == "stopped":
+        parts.append(f"Stopped after {epochs} full epoch(s) of {planned}")
+    early = record.get("early_stopping") or {}
+    if early.get("stopped_at_epoch"):
+        parts.append(f"Stopped early at epoch {early['stopped_at_epoch']} of {planned}: the validation "
+                     "loss had stopped improving")
+    if not parts:
+        parts.append(f"Finished {epochs} epoch(s)")
+    if early.get("weights_restored"):
+        parts.append(f"weights restored from epoch {early['best_epoch']}, the best validation loss")
+    return "; ".join(parts) + "."
 
 
 class TrainingQueue:
-    """Runs submitted jobs in order, at most `max_running` at a time, in worker threads."""
+    """Runs submitted jobs in order, at most `max_running` at a time, in worker threads.
 
-    def __init__(self, data: Mnist, root: Path | None = None, max_running: int = 1):
+    Each job belongs to its owner (a browser session, or TERMINAL): only the owner may stop it.
+    At most `max_per_owner` jobs per owner and `max_queued` in all may be queued or running.
+    """
+
+    def __init__(self, data: Mnist, root: Path | None = None, max_running: int = 1,
+                 max_queued: int = 20, max_per_owner: int = 3):
         self.data = data
         self.root = root
         self.max_running = max_running
+        self.max_queued = max_queued
+        self.max_per_owner = max_per_owner
         self._waiting: queue.Queue[TrainingJob] = queue.Queue()
         self._jobs: list[TrainingJob] = []
         self._lock = threading.Lock()
@@ -209,19 +329,46 @@ class TrainingQueue:
         for worker in self._workers:
             worker.start()
 
-    def submit(self, config: TrainingConfig, name: str = "") -> TrainingJob:
-        job = TrainingJob(config.check(), name)
+    def submit(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL,
+               tag: str = "") -> TrainingJob:
+        """Queue a training, or raise QueueFull saying why it was refused (nothing is queued then)."""
+        job = TrainingJob(config.check(), name, owner, tag)
         with self._lock:
+            active = [other for other in self._jobs if other.status in ACTIVE]
+            mine = [other for other in active if other.owner == owner]
+            twin = next((other for other in mine if other.config == job.config
+                         and other.name == job.name), None)
+            if twin:  # a double click, or the same settings again: the result would be identical
+                raise QueueFull(f"This training (same network, settings and name) is already "
+                                f"{twin.status} as #{twin.id}: change something to train another.")
+            if len(mine) >= self.max_per_owner:
+                raise QueueFull(f"You already have {len(mine)} trainings queued or running, the most "
+                                f"one session may have: wait for one to end, or stop one.")
+            if len(active) >= self.max_queued:
+                raise QueueFull(f"The server's queue is full ({len(active)} trainings queued or "
+                                "running, for everyone): try again when some have ended.")
             self._jobs.append(job)
+        logger.info("queued #%s %r for %s", job.id, job.name, owner)
         self._waiting.put(job)
         return job
 
-    def jobs(self) -> list[TrainingJob]:
+    def stop(self, job: TrainingJob, owner: str) -> str:
+        """Stop (or cancel) `job` on behalf of `owner`; NotYours if someone else started it."""
+        if job.owner != owner:
+            raise NotYours(f"training #{job.id} was started by another session: only it can stop it")
+        return job.stop()
+
+    def jobs(self, owner: str | None = None) -> list[TrainingJob]:
+        """All the jobs the queue remembers, oldest first; only `owner`'s if given."""
         with self._lock:
-            return list(self._jobs)
+            return [job for job in self._jobs if owner is None or job.owner == owner]
 
     def get(self, job_id: int) -> TrainingJob | None:
         return next((job for job in self.jobs() if job.id == job_id), None)
+
+    def latest(self, tag: str) -> TrainingJob | None:
+        """The newest job submitted with `tag`, whoever submitted it."""
+        return next((job for job in reversed(self.jobs()) if job.tag == tag), None)
 
     def position(self, job: TrainingJob) -> int:
         """1 for the next job to start, 2 for the one after...; 0 if it is not waiting."""
@@ -234,12 +381,9 @@ class TrainingQueue:
     def _work(self) -> None:
         while True:
             job = self._waiting.get()
-            if job.stop_requested:
-                job.update(status="cancelled", finished=time.time(),
-                           message="cancelled before it started")
-            else:
+            if job.status == "queued":  # a cancelled job was already marked and released
                 self._run(job)
-            job.done.set()
+                job.done.set()
             self._forget_old_jobs()
 
     def _forget_old_jobs(self) -> None:
@@ -252,13 +396,16 @@ class TrainingQueue:
         try:
             run = train(job, self.data, self.root)
         except Exception as error:  # shown on the page; the worker lives on for the next job
+            logger.exception("training #%s %r failed", job.id, job.name)
             job.update(status="failed", finished=time.time(), message=f"{type(error).__name__}: {error}")
             return
         if run is None:
-            job.update(status="stopped", finished=time.time(),
-                       message="stopped before the first epoch ended: nothing was saved")
+            if job.status != "cancelled":
+                job.update(status="stopped", finished=time.time(),
+                           message="stopped before the first epoch ended: nothing was saved")
         else:
-            job.update(status=run.status, finished=time.time(), run_id=run.id)
+            job.update(status=run.status, finished=time.time(), run_id=run.id,
+                       message=run.record["message"])
 
 
 def predict_probabilities(model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:

@@ -146,3 +146,71 @@ def test_a_trained_model_reads_the_upscaled_digits_the_same(real_mnist, tmp_path
     redrawn = np.stack([drawing.to_mnist(upscale(image, 280)) for image in images])
     through_canvas = predict_probabilities(model, redrawn).argmax(axis=1)
     assert (direct == through_canvas).mean() >= 0.95
+
+
+def encode(array: np.ndarray, mode: str | None = None, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def photo_of(digit: np.ndarray, paper: int, ink: int, frame: int | None = None, size: int = 300,
+             noise: float = 6.0) -> np.ndarray:
+    """A grayscale 'photo': the digit in `ink` on `paper`, optionally inside a dark frame, with noise."""
+    shape = upscale(digit, size // 2).astype(float) / 255
+    picture = np.full((size, size), float(paper))
+    top = size // 4
+    picture[top: top + size // 2, top: top + size // 2] = paper + (ink - paper) * shape
+    if frame is not None:
+        picture[:12], picture[-12:], picture[:, :12], picture[:, -12:] = frame, frame, frame, frame
+    picture += np.random.default_rng(0).normal(0, noise, picture.shape)
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def upload_cases(digit: np.ndarray) -> dict[str, bytes]:
+    big = upscale(digit, 200)
+    white_on_clear = np.zeros((200, 200, 4), np.uint8)
+    white_on_clear[..., :3], white_on_clear[..., 3] = 255, big  # white ink, shape in the alpha
+    black_on_clear = np.zeros((200, 200, 4), np.uint8)
+    black_on_clear[..., 3] = big  # black ink, shape in the alpha
+    sixteen = (255 - big).astype(np.uint16) * 257  # dark on white, in 16 bits
+    return {
+        "white digit on transparent": encode(white_on_clear, "RGBA"),
+        "black digit on transparent": encode(black_on_clear, "RGBA"),
+        "16-bit grayscale": encode(sixteen),
+        "photo with a dark frame": encode(photo_of(digit, paper=225, ink=35, frame=20), fmt="JPEG"),
+        "mid-gray paper": encode(photo_of(digit, paper=128, ink=25)),
+    }
+
+
+@pytest.mark.parametrize("case", ["white digit on transparent", "black digit on transparent",
+                                  "16-bit grayscale", "photo with a dark frame", "mid-gray paper"])
+def test_awkward_uploads_read_like_the_digit_itself(digits, case):
+    for digit in digits[0][:5]:
+        reference = drawing.to_mnist(upscale(digit, 280))
+        gray = drawing.upload_to_gray(upload_cases(digit)[case], "digit.png")
+        assert drawing.digit_problem(gray) == "", case
+        seen = drawing.to_mnist(gray)
+        assert similarity(seen, reference) > 0.9, case
+
+
+def test_too_little_ink_or_ink_everywhere_is_said_not_read(digits):
+    paper = np.full((300, 300), 230, np.uint8)
+    paper[150:154, 150:154] = 20  # a speck
+    assert "bigger" in drawing.digit_problem(drawing.upload_to_gray(encode(paper), "speck.png"))
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[100:110, 100:110] = 255  # a dot on the canvas
+    assert "bigger" in drawing.digit_problem(canvas)
+    noise = np.random.default_rng(1).integers(0, 256, (200, 200), dtype=np.uint8)
+    assert "does not look like one digit" in drawing.digit_problem(drawing.upload_to_gray(encode(noise)))
+    scribble = np.zeros((280, 280), np.uint8)
+    scribble[20:260, 20:260] = 255  # the whole canvas painted over
+    assert "does not look like one digit" in drawing.digit_problem(scribble)
+    assert drawing.digit_problem(np.zeros((280, 280), np.uint8)) == ""  # empty: nothing to say yet
+    assert drawing.digit_problem(on_canvas(digits[0][0], 200, 40, 40)) == ""
+
+
+def test_an_unreadable_file_is_named_in_the_message():
+    with pytest.raises(ImageProblem) as raised:
+        drawing.upload_to_gray(b"GIF89a but not really", "holiday photo.png")
+    assert "holiday photo.png" in str(raised.value) and "BytesIO" not in str(raised.value)
