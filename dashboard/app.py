@@ -1,19 +1,23 @@
 """MNIST Explorer: the entry point (`streamlit run dashboard/app.py`)."""
 
+import logging
+
 import streamlit as st
-from streamlit.runtime.scriptrunner import script_runner
 
 from core.data import MnistUnavailable
-from dashboard import state
+from dashboard import compat, state
 
-# After every script run, fragment reruns included, Streamlit calls keras.backend.clear_session()
-# (script_runner._clean_problem_modules), which empties TensorFlow's kernel cache and runs a full
-# garbage collection. With a training in a worker thread and its live view redrawn every second,
-# that made epochs 2-4x slower; and models here deliberately outlive script runs (the training
-# queue, the cached models). tests/test_pages.py checks that this hook still exists.
-script_runner._clean_problem_modules = lambda: None
+# Operators read what core and the dashboard log in the terminal that runs the server.
+for name in ("core", "dashboard"):
+    if not logging.getLogger(name).handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
+compat.keep_keras_state_between_runs()
 
 st.set_page_config(page_title="MNIST Explorer", page_icon=":material/draw:", layout="wide")
+state.owner()  # every page keeps the session's owner token in its URL
 
 try:
     dataset = state.mnist()

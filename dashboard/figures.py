@@ -8,6 +8,8 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboard.text import for_plotly
+
 SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
 
 
@@ -111,7 +113,7 @@ def runs_overlay(curves: dict[str, dict[str, list[float]]]) -> go.Figure:
         for column, metric in ((1, "val_loss"), (2, "val_accuracy")):
             values = history.get(metric, [])
             figure.add_trace(go.Scatter(
-                x=np.arange(1, len(values) + 1), y=values, name=name, legendgroup=name,
+                x=np.arange(1, len(values) + 1), y=values, name=for_plotly(name), legendgroup=name,
                 mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
             ), row=1, col=column)
     figure.update_xaxes(title_text="epoch")

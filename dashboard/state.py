@@ -7,8 +7,12 @@ so that a cache lookup never hashes 47 million pixels.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
+import re
+import secrets
 
 import numpy as np
 import pandas as pd
@@ -18,13 +22,55 @@ from core import analysis, data, evaluation, preprocessing, runs
 from core.architecture import TrainingConfig, build_model, summary_rows
 from core.training import TrainingQueue, predict_probabilities
 
+logger = logging.getLogger(__name__)
+
 SPLITS = ("train", "test")
-MAX_TRAININGS_ENV = "MNIST_EXPLORER_MAX_TRAININGS"
+# Server settings, with their defaults (README: "Settings").
+LIMITS = {
+    "MNIST_EXPLORER_MAX_TRAININGS": 1,  # trainings running at once
+    "MNIST_EXPLORER_MAX_QUEUE": 20,  # trainings queued or running, for the whole server
+    "MNIST_EXPLORER_MAX_QUEUED_PER_SESSION": 3,  # trainings queued or running, per browser session
+}
+OWNER_PARAM = "owner"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def owner() -> str:
+    """This browser session's id, which owns its trainings and runs.
+
+    A random token lives in the page's URL (?owner=...), so a reload of the same tab keeps it;
+    another tab or visitor gets a token of its own. Runs and jobs record a hash of it, never the
+    token itself, so nothing on the server's disk lets anyone take over a session.
+    """
+    token = st.session_state.get("owner_token") or st.query_params.get(OWNER_PARAM, "")
+    if not _TOKEN.match(token):
+        token = secrets.token_urlsafe(18)
+    st.session_state["owner_token"] = token
+    if st.query_params.get(OWNER_PARAM) != token:  # a page switch may drop it from the URL
+        st.query_params[OWNER_PARAM] = token
+    return "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 @st.cache_resource(show_spinner="Loading MNIST...")
+def _load_attempt() -> data.Mnist | data.MnistUnavailable:
+    """The dataset, or why it could not be loaded: a failure is remembered too, so that it is not
+    retried by every rerun of every session (the no-data page has a "Try again" button)."""
+    try:
+        return data.load_mnist()
+    except data.MnistUnavailable as failure:
+        logger.error("%s", failure)
+        return failure
+
+
 def mnist() -> data.Mnist:
-    return data.load_mnist()
+    attempt = _load_attempt()
+    if isinstance(attempt, data.MnistUnavailable):
+        raise attempt
+    return attempt
+
+
+def retry_loading() -> None:
+    _load_attempt.clear()
 
 
 def split_picker(key: str = "split") -> str:
@@ -71,15 +117,19 @@ def pixel_statistics() -> tuple[np.ndarray, np.ndarray]:
 @st.cache_resource(show_spinner=False)
 def training_queue() -> TrainingQueue:
     """The one queue of trainings of this server, shared by every session and outliving them."""
-    return TrainingQueue(mnist(), max_running=max_trainings())  # saves under runs.runs_dir()
+    running, queued, per_session = (limit(name) for name in LIMITS)
+    return TrainingQueue(mnist(), max_running=running, max_queued=queued,
+                         max_per_owner=per_session)  # saves under runs.runs_dir()
 
 
-def max_trainings() -> int:
-    """How many trainings may run at once (MNIST_EXPLORER_MAX_TRAININGS, 1 by default)."""
+def limit(name: str) -> int:
+    """A server limit from its environment variable (at least 1), or its default if unset or bad."""
+    raw = os.environ.get(name, "")
     try:
-        return max(1, int(os.environ.get(MAX_TRAININGS_ENV, "1")))
+        return max(1, int(raw)) if raw else LIMITS[name]
     except ValueError:
-        return 1
+        logger.warning("%s=%r is not a whole number: using %s", name, raw, LIMITS[name])
+        return LIMITS[name]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -93,6 +143,15 @@ def model_summary(config_json: str) -> list[dict]:
 def run_model(run_id: str):
     """A run's Keras model, loaded once per run and shared (read-only) by every session."""
     return runs.load_model(runs.get_run(run_id))
+
+
+def runs_folder_problem() -> str:
+    """Why new runs cannot be saved, or '' (checked before a training, not after it)."""
+    try:
+        runs.check_writable()
+    except runs.RunError as error:
+        return str(error)
+    return ""
 
 
 def run_split(run_id: str, split: str) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core import architecture
-from core.architecture import ConfigError, DenseLayer, TrainingConfig, build_model, preset
+from core.architecture import ConfigError, ConvLayer, DenseLayer, TrainingConfig, build_model, preset
 
 STATS = (np.zeros((28, 28)), np.ones((28, 28)))
 
@@ -147,3 +147,38 @@ def test_layer_counts_at_and_past_their_bounds():
     assert len(config.problems()) == 2
     config.dense, config.conv = [], []
     assert config.problems() == []  # no hidden layer at all: a plain softmax regression
+
+
+@pytest.mark.parametrize("raw, message", [
+    ([1, 2], "expected an object, got list"),
+    ("given", "expected an object, got str"),
+    ({"dense": "128"}, "dense must be a list of layer objects"),
+    ({"dense": [128]}, "dense must be a list of layer objects"),
+    ({"hyper": [1]}, "hyper must be an object"),
+    ({"preset": 7}, "preset must be a text"),
+    ({"hyper": {"epochs": "ten"}}, "epochs must be a whole number"),
+    ({"conv": [{"filters": 8, "max_pool": "yes"}]}, "max pool must be true or false"),
+])
+def test_from_dict_checks_types_and_values(raw, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainingConfig.from_dict(raw)
+
+
+def test_parameter_count_without_keras_equals_keras():
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        conv = [ConvLayer(int(rng.integers(1, 16)), int(rng.choice([3, 5])), bool(rng.integers(2)),
+                          bool(rng.integers(2))) for _ in range(int(rng.integers(0, 3)))]
+        dense = [DenseLayer(int(rng.integers(1, 300)), batch_norm=bool(rng.integers(2)))
+                 for _ in range(int(rng.integers(0, 4)))]
+        config = TrainingConfig(conv=conv, dense=dense)
+        model = build_model(config, np.zeros((28, 28)), np.ones((28, 28)))
+        assert config.parameter_count() == model.count_params(), config.describe()
+
+
+def test_networks_too_big_for_the_server_are_refused_with_the_reason():
+    config = TrainingConfig(dense=[DenseLayer(4096), DenseLayer(4096)])
+    assert config.parameter_count() > architecture.MAX_PARAMETERS
+    problem = config.problems()[0]
+    assert "20,037,642 parameters: at most 5,000,000" in problem and "minute per epoch" in problem
+    assert not TrainingConfig(dense=[DenseLayer(4096), DenseLayer(256)]).problems()  # 4.3 M: fine

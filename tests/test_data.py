@@ -191,3 +191,22 @@ def test_real_mnist_from_the_offline_copy(tmp_path):
     np.testing.assert_array_equal(first_levels, [35, 39, 24, 21, 29, 37, 22, 45, 13, 27])
     # the cache written on the way holds the very same arrays
     assert_same(data.read_npz(tmp_path / "cache.npz"), real)
+
+
+def test_loaded_arrays_are_read_only(tmp_path, tiny_mnist):
+    loaded = data.load_mnist([Source("good", lambda: data.read_npz(write_npz(tmp_path / "g.npz",
+                                                                            tiny_mnist)))],
+                             cache=tmp_path / "cache.npz", sizes=SIZES)
+    for array in (loaded.x_train, loaded.y_train, loaded.x_test, loaded.y_test):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 1
+
+
+def test_a_download_that_hangs_is_given_up(monkeypatch):
+    import time
+
+    import keras.datasets.mnist
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: time.sleep(5))
+    with pytest.raises(DatasetError, match="gave no answer in 0 s|gave no answer in 1 s"):
+        data.read_keras_download(timeout=0.5)

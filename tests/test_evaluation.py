@@ -27,8 +27,16 @@ def test_per_class_metrics_by_hand():
     one = table.loc[1]  # TP 2, FP 1 (a true 0), FN 1 (read as 2), TN 6
     assert (one.TP, one.FP, one.FN, one.TN) == (2, 1, 1, 6)
     assert one.precision == pytest.approx(2 / 3) and one.specificity == pytest.approx(6 / 7)
-    absent = table.loc[7]  # never true, never predicted
-    assert absent.support == 0 and absent.precision == 0 and absent.TN == 10
+    assert list(table.index) == [0, 1, 2]  # digits absent from the split are left out
+    assert evaluation.absent_digits(Y_TRUE) == [3, 4, 5, 6, 7, 8, 9]
+
+
+def test_a_one_image_split_read_right_is_perfect_not_a_tenth():
+    truth, prediction = np.array([4]), np.array([4])
+    overall = evaluation.overall_metrics(truth, prediction)
+    assert overall["accuracy"] == 1 and overall["macro f1"] == 1 and overall["weighted f1"] == 1
+    table = evaluation.per_class_metrics(truth, prediction)
+    assert table["digit"].tolist() == [4] and table["f1"].tolist() == [1.0]
 
 
 def test_metrics_agree_with_sklearn_on_random_predictions():

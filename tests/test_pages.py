@@ -81,14 +81,14 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "default_sources", lambda: [
         data.Source("nowhere", lambda: data.read_npz(tmp_path / "absent.npz"))])
     from dashboard import state
-    state.mnist.clear()
+    state.retry_loading()
     try:
         app = AppTest.from_file(APP, default_timeout=60).run()
         assert not app.exception
         assert app.title[0].value == "MNIST could not be loaded"
         assert any("absent.npz: no such file" in m.value for m in app.markdown)
     finally:
-        state.mnist.clear()
+        state.retry_loading()
 
 
 def test_streamlits_per_run_keras_reset_is_switched_off():
@@ -109,7 +109,7 @@ def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, t
     truncated.write_bytes(b"PK\x03\x04" + b"\x00" * 1000)
     monkeypatch.setenv(data.PATH_ENV, str(truncated))
     from dashboard import state
-    state.mnist.clear()
+    state.retry_loading()
     try:
         app = AppTest.from_file(APP, default_timeout=120).run()
         assert not app.exception
@@ -118,4 +118,4 @@ def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, t
         assert str(truncated) in warning and "not a readable .npz archive" in warning
     finally:
         monkeypatch.delenv(data.PATH_ENV)
-        state.mnist.clear()
+        state.retry_loading()

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import runs
 from core.architecture import build_model
-from tests.conftest import tiny_config
+from dashboard.text import for_markdown
+from tests.conftest import tiny_config, valid_record
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
@@ -83,14 +84,12 @@ def test_runs_page_without_runs_explains(runs_folder):
 
 def test_runs_page_lists_good_and_damaged_runs(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
-    runs.save_run(model, {"name": "kept", "status": "finished", "validation_accuracy": 0.9,
-                          "history": {"val_loss": [0.5, 0.4], "val_accuracy": [0.8, 0.9]}},
-                  runs_folder)
+    runs.save_run(model, valid_record("kept"), runs_folder)
     (runs_folder / "20200101-000000-abcdef").mkdir()  # a run folder with nothing in it
     app = open_page("runs")
     table = app.dataframe[0].value
     assert sorted(table["status"]) == ["damaged", "finished"]
-    assert "run.json is missing" in " ".join(table["problem"])
+    assert "run.json is missing" in " ".join(table["note"])
     assert "damaged or incomplete" in app.warning[0].value
 
 
@@ -129,10 +128,15 @@ def test_evaluate_reports_a_corrupted_model_file(runs_folder, real_mnist):
     from core.training import TrainingJob
 
     run = training.train(TrainingJob(tiny_config(epochs=1), name="broken"), real_mnist, runs_folder)
-    (run.folder / runs.MODEL_FILE).write_bytes(b"PK\x03\x04 garbage")
+    model_file = run.folder / runs.MODEL_FILE
+    model_file.write_bytes(model_file.read_bytes()[:2000])  # truncated, as by a full disk
     app = open_page("evaluate")
     assert not app.exception
-    assert "cannot be evaluated" in app.error[0].value and "cannot be loaded" in app.error[0].value
+    assert "no trained network" in app.info[0].value  # a damaged run is not offered
+    app = open_page("runs")
+    table = app.dataframe[0].value
+    assert table["status"].tolist() == ["damaged"]
+    assert "model.keras is damaged (BadZipFile" in table["note"][0]  # the real error, not "not found"
 
 
 def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
@@ -140,7 +144,7 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
     assert "no trained network yet" in app.info[0].value
     app.button[0].click().run()
     assert not app.exception
-    assert any("default: best, 3 epochs" in s.value for s in app.subheader)
+    assert any(for_markdown("default: best, 3 epochs") in s.value for s in app.subheader)
     from dashboard import state
 
     assert state.training_queue().jobs()[-1].done.wait(120)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from core import runs
+from tests.conftest import valid_record
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +27,7 @@ def test_a_model_with_code_in_it_is_refused_by_safe_mode(tmp_path):
     inputs = keras.Input((28, 28))
     hidden = keras.layers.Lambda(lambda x: x * 2)(keras.layers.Flatten()(inputs))  # arbitrary code
     model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
-    run = runs.save_run(model, {"name": "trojan", "status": "finished"}, tmp_path)
+    run = runs.save_run(model, valid_record("trojan"), tmp_path)
     with pytest.raises(runs.RunError, match="cannot be loaded"):
         runs.load_model(run)
 
@@ -37,7 +38,7 @@ def test_run_records_are_data_only(tmp_path):
 
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
     hostile = '<script>alert(1)</script>/../../x\n'
-    run = runs.save_run(model, {"name": hostile, "status": "finished"}, tmp_path)
+    run = runs.save_run(model, valid_record(hostile), tmp_path)
     assert run.folder.parent == tmp_path and run.folder.name == run.id  # the name is no path
     record = json.loads((run.folder / runs.RECORD_FILE).read_text())
     assert "\n" not in record["name"] and list(tmp_path.iterdir()) == [run.folder]

@@ -3,11 +3,13 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core import analysis, architecture, drawing, runs
-from core.training import predict_probabilities
+from core.training import ACTIVE, QueueFull, predict_probabilities
 from dashboard import figures, live, state
 
 CANVAS = 280
 NEIGHBOURS = 8
+
+DEFAULT_TAG = "draw-default"
 
 st.title("Draw a digit")
 usable = state.usable_runs()
@@ -15,11 +17,18 @@ if not usable:
     st.info("There is no trained network yet to read your digits. Train a good one in one click: "
             "the 'best' preset for 3 epochs, about half a minute here.")
     queue = state.training_queue()
-    if st.button("Train a default network", type="primary"):
+    # One default network for everyone: whoever asks while one is on its way follows that one.
+    default = queue.latest(DEFAULT_TAG)
+    on_its_way = default is not None and default.status in ACTIVE
+    if st.button("Train a default network", type="primary", disabled=on_its_way):
         config = architecture.preset("best")
         config.hyper.epochs = 3
-        st.session_state["default_job"] = queue.submit(config, "default: best, 3 epochs").id
-    live.follow(queue.get(st.session_state.get("default_job", -1)), curves=False)
+        try:
+            queue.submit(config, "default: best, 3 epochs", owner=state.owner(), tag=DEFAULT_TAG)
+        except QueueFull as refusal:
+            st.warning(str(refusal), icon=":material/block:")
+    if queue.latest(DEFAULT_TAG):  # the canvas appears by itself once it has finished
+        live.follow(lambda: [queue.latest(DEFAULT_TAG)], curves=False)
     st.stop()
 
 run = st.selectbox("Network (the newest first)", usable, format_func=state.run_label)
@@ -50,15 +59,19 @@ with left:
         gray = None
         if upload is not None:
             try:
-                gray = drawing.upload_to_gray(upload.getvalue())
+                gray = drawing.upload_to_gray(upload.getvalue(), upload.name)
             except drawing.ImageProblem as problem:
-                st.error(f"{upload.name}: {problem}")
+                st.error(str(problem))
     plain = st.toggle("Plain resize (skip MNIST's cropping, 20x20 box and centring)",
                       help="See how much worse the network reads a digit that is not brought "
                            "to MNIST's conventions.")
 
-seen = drawing.to_mnist(gray, plain_resize=plain) if gray is not None else None
+problem = drawing.digit_problem(gray) if gray is not None else ""
+seen = drawing.to_mnist(gray, plain_resize=plain) if gray is not None and not problem else None
 with right:
+    if problem:  # a dot or a scribble gets advice, not a confident answer
+        st.warning(problem, icon=":material/gesture:")
+        st.stop()
     if seen is None:
         st.info("Draw a digit (or upload one) and the network will read it here.")
         st.stop()

@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import evaluation, runs
 from dashboard import figures, state
+from dashboard.text import for_markdown
 
 GALLERY_LIMIT = 100  # images shown for one cell; the count above it is always the full one
 
@@ -21,10 +22,10 @@ split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="e
                     format_func=str.capitalize)
 try:
     probabilities = state.run_probabilities(run.id, split)
-except runs.RunError as problem:
+    images, y_true = state.run_split(run.id, split)
+except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be evaluated: {problem}")
     st.stop()
-images, y_true = state.run_split(run.id, split)
 y_pred = probabilities.argmax(axis=1)
 
 
@@ -70,10 +71,13 @@ if points:
 
 # --- per-class metrics ----------------------------------------------------------------------------
 st.header("Per-class metrics")
-best = int(metrics["precision"].idxmax())
-worst = int(metrics["precision"].idxmin())
-st.markdown(f"Highest precision: **{best}** ({metrics['precision'][best]:.2%} of the images read "
-            f"as {best} are {best}s); lowest: **{worst}** ({metrics['precision'][worst]:.2%}).")
+if absent := evaluation.absent_digits(y_true):
+    st.info(f"Digit(s) {', '.join(map(str, absent))} do not occur in this split: they are left out of "
+            "the table and of the macro and weighted averages (a digit with no image has no recall).")
+by_digit = metrics.set_index("digit")["precision"]
+best, worst = int(by_digit.idxmax()), int(by_digit.idxmin())
+st.markdown(f"Highest precision: **{best}** ({by_digit[best]:.2%} of the images read "
+            f"as {best} are {best}s); lowest: **{worst}** ({by_digit[worst]:.2%}).")
 st.dataframe(metrics, hide_index=True, column_config={
     name: st.column_config.NumberColumn(format="%.4f") for name in
     ("accuracy", "misclassification", "precision", "recall (sensitivity)", "specificity", "f1")})
@@ -108,12 +112,13 @@ else:
                    "slice); compare them on the test split instead.")
         st.stop()
     left, right = st.columns(2)
-    left.metric(run.name, f"{(y_pred == y_true).mean():.2%}")
-    right.metric(other.name, f"{(other_pred == y_true).mean():.2%}")
+    this_name, other_name = for_markdown(run.name), for_markdown(other.name)
+    left.metric(this_name, f"{(y_pred == y_true).mean():.2%}")
+    right.metric(other_name, f"{(other_pred == y_true).mean():.2%}")
     only_this, only_other = evaluation.disagreements(y_true, y_pred, other_pred)
     with left:
-        st.markdown(f"**{len(only_this):,}** images only *{run.name}* gets right")
+        st.markdown(f"**{len(only_this):,}** images only *{this_name}* gets right")
         gallery("only_this_gallery", only_this, lambda i: f"#{i} {y_true[i]}: other read {other_pred[i]}")
     with right:
-        st.markdown(f"**{len(only_other):,}** images only *{other.name}* gets right")
+        st.markdown(f"**{len(only_other):,}** images only *{other_name}* gets right")
         gallery("only_other_gallery", only_other, lambda i: f"#{i} {y_true[i]}: this read {y_pred[i]}")

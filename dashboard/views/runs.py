@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from core import runs
-from dashboard import figures
+from dashboard import figures, state
 
 st.title("Runs")
 st.caption(f"Saved under {runs.runs_dir()} (set {runs.RUNS_ENV} to keep them elsewhere).")
@@ -11,10 +11,19 @@ if not all_runs:
     st.info("No runs yet: train a network first.")
     st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
     st.stop()
+me = state.owner()
+
+
+def made_by(run: runs.Run) -> str:
+    if run.managed_by(me):
+        return "you"
+    return {None: "unknown", "terminal": "terminal"}.get(run.owner, "another session")
+
 
 table = pd.DataFrame([{
     "name": run.name,
     "status": run.status,
+    "made by": made_by(run),
     "preset": run.record.get("config", {}).get("preset", ""),
     "architecture": run.record.get("description", ""),
     "parameters": run.record.get("parameters"),
@@ -23,7 +32,7 @@ table = pd.DataFrame([{
     "test accuracy": run.record.get("test_accuracy"),
     "seconds": run.record.get("training_seconds"),
     "created": run.record.get("created", ""),
-    "problem": run.problem,
+    "note": run.problem or run.record.get("message", ""),
     "id": run.id,
 } for run in all_runs])
 st.dataframe(table, hide_index=True, column_config={
@@ -32,10 +41,12 @@ st.dataframe(table, hide_index=True, column_config={
     "seconds": st.column_config.NumberColumn(format="%.1f"),
     "parameters": st.column_config.NumberColumn(format="localized"),
 })
-damaged = [run for run in all_runs if not run.usable]
-if damaged:
+if diverged := [run for run in all_runs if run.status == "diverged"]:
+    st.error(f"{len(diverged)} run(s) diverged (their loss became NaN or infinite): they are kept for "
+             "the record, but not offered for evaluation or drawing. Try a lower learning rate.")
+if damaged := [run for run in all_runs if run.status in ("damaged", "incomplete")]:
     st.warning(f"{len(damaged)} run folder(s) are damaged or incomplete and cannot be used; "
-               "the table's problem column says why. Pick one below to delete it.")
+               "the table's note column says why.")
 
 
 def label(run: runs.Run) -> str:
@@ -50,22 +61,30 @@ if compared:
                                           for run in compared}))
 
 st.header("Rename, download or delete")
+st.caption("You can rename and delete the runs this browser session made; the others are read-only "
+           "here (from a terminal, `python -m core.cli runs list|rename|delete` manages every run).")
 run = st.selectbox("Run", all_runs, format_func=label)
+yours = run.managed_by(me)
+if not yours:
+    st.info(f"This run was made by {made_by(run)}: read-only here.", icon=":material/lock:")
 left, middle, right = st.columns(3)
 with left.form("rename"):
     new_name = st.text_input("New name", value=run.name, max_chars=runs.MAX_NAME_LENGTH)
-    if st.form_submit_button("Rename", disabled=not run.usable):
+    if st.form_submit_button("Rename", disabled=not yours or run.status not in runs.SAVED_STATUSES):
         try:
-            runs.rename_run(run.id, new_name)
-        except runs.RunError as problem:
+            runs.rename_run(run.id, new_name, owner=me)
+        except runs.RunError as problem:  # deleted meanwhile, or not this session's
             st.error(str(problem))
         else:
             st.rerun()
-if run.usable:
-    middle.download_button("Download the model (.keras)",
-                           data=(run.folder / runs.MODEL_FILE).read_bytes(),
+if run.usable:  # the file is read when the button is clicked, not each time the page is drawn
+    middle.download_button("Download the model (.keras)", data=lambda: runs.model_bytes(run),
                            file_name=f"mnist-{run.id}.keras", mime="application/zip")
-sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}")
-if right.button("Delete", disabled=not sure, type="primary"):
-    runs.delete_run(run.id)
-    st.rerun()
+sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}", disabled=not yours)
+if right.button("Delete", disabled=not (sure and yours), type="primary"):
+    try:
+        runs.delete_run(run.id, owner=me)
+    except runs.RunError as problem:
+        st.error(str(problem))
+    else:
+        st.rerun()

@@ -5,10 +5,12 @@ import streamlit as st
 
 from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
+from core.training import ACTIVE, QueueFull
 from dashboard import live, state
 
 st.title("Train a network")
 queue = state.training_queue()
+me = state.owner()
 
 # --- the network ---------------------------------------------------------------------------------
 choices = [*architecture.PRESETS, "custom"]
@@ -90,13 +92,16 @@ else:
     right.metric("Parameters", f"{total:,}")
 
 name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...")
-if st.button("Train", type="primary", disabled=bool(problems)):
-    job = queue.submit(config, name)
-    st.session_state["job_id"] = job.id
+if folder_problem := state.runs_folder_problem():  # said now, not as a traceback after the training
+    st.error(folder_problem)
+if st.button("Train", type="primary", disabled=bool(problems or folder_problem)):
+    try:
+        queue.submit(config, name, owner=me)
+    except QueueFull as refusal:  # a limit, or the same training clicked twice: nothing is queued
+        st.warning(str(refusal), icon=":material/block:")
+active = [job for job in queue.jobs() if job.status in ACTIVE]
+st.caption(f"Your trainings queued or running: {sum(job.owner == me for job in active)} of at most "
+           f"{queue.max_per_owner}; on the server: {len(active)} of at most {queue.max_queued}.")
 
-
-# --- the live view -------------------------------------------------------------------------------
-mine = queue.get(st.session_state.get("job_id", -1))
-jobs = queue.jobs()
-# this session's latest job; else the server's latest (a run started from a tab since closed)
-live.follow(mine or (jobs[-1] if jobs else None))
+# --- the live view: this session's trainings (a reload keeps them: see state.owner) -------------
+live.follow(lambda: queue.jobs(owner=me), others=True)

@@ -1,0 +1,23 @@
+"""User text (run names) shown safely: as text, never as markup.
+
+Streamlit renders Markdown (and its own directives such as :red[...]) in titles, labels and
+st.markdown; plotly renders HTML tags in legends and titles. A run named "<b>x</b>" or "**x**"
+must show exactly that.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def for_markdown(text: str) -> str:
+    """Backslash-escape every character Markdown or Streamlit's directives could act on."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def for_plotly(text: str) -> str:
+    """Escape HTML, which plotly renders in legend entries, titles and hover labels."""
+    return html.escape(str(text), quote=False)
