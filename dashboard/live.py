@@ -66,21 +66,28 @@ def _show(job: TrainingJob, curves: bool) -> None:
     else:
         (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")
 
-    if status in ACTIVE and mine and st.button("Stop" if status == "running" else "Cancel",
-                                               key=f"stop-{job.id}"):
-        try:
-            outcome = queue.stop(job, state.owner())
-        except NotYours as refusal:  # the owner check is the queue's, whatever the page shows
-            st.error(str(refusal))
-        else:
-            st.toast("Stopping after the current batch..." if outcome == "stopping" else
-                     "Cancelled before it started: it has left the queue.")
-            st.rerun(scope="fragment")
+    if status in ACTIVE and mine:
+        # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"
+        st.button("Stop" if status == "running" else "Cancel", key=f"stop-{job.id}",
+                  on_click=_stop, args=(job,))
+    if said := st.session_state.pop(f"stopped-{job.id}", None):
+        (st.error if said.startswith("training #") else st.toast)(said)
     if status in ACTIVE and not mine:
         st.caption("Started by another session: only it can stop it.")
     if curves and (progress.history or progress.batch_losses):
         st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
                         key=f"curves-{job.id}")
+
+
+def _stop(job: TrainingJob) -> None:
+    try:
+        outcome = state.training_queue().stop(job, state.owner())
+    except NotYours as refusal:  # the owner check is the queue's, whatever the page shows
+        said = str(refusal)
+    else:
+        said = ("Stopping after the current batch..." if outcome == "stopping" else
+                "Cancelled before it started: it has left the queue.")
+    st.session_state[f"stopped-{job.id}"] = said
 
 
 def _server_queue() -> None:
@@ -96,7 +103,7 @@ def _server_queue() -> None:
     rows = []
     for job in theirs:
         summary = job.summary()
-        rows.append({"position": queue.position(job) or "running", "name": summary["name"],
+        rows.append({"position": str(queue.position(job) or "running"), "name": summary["name"],
                      "architecture": summary["architecture"], "status": summary["status"],
                      "progress": summary["done"]})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", column_config={

@@ -1,5 +1,6 @@
 """Every page of the dashboard, run headless with streamlit.testing's AppTest on the real data."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,12 @@ def test_overview_numbers():
     assert "offline copy" in app.sidebar.caption[0].value or "cache" in app.sidebar.caption[0].value
 
 
+def grid_titles(app: AppTest) -> list[str]:
+    """The titles above the images of the page's image grid (plotly annotations), e.g. '#12: 3'."""
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    return [annotation["text"] for annotation in spec["layout"]["annotations"]]
+
+
 def test_samples_switches_split_and_mode():
     app = open_page("samples")
     assert "9 train images" in app.caption[0].value
@@ -54,6 +61,10 @@ def test_samples_switches_split_and_mode():
     app.selectbox[0].set_value(3).run()
     assert not app.exception
     assert "9 test images" in app.caption[0].value
+    titles = grid_titles(app)
+    assert len(titles) == 9 and all(title.endswith(": 3") for title in titles), titles
+    x_test, y_test = data.load_mnist().split("test")
+    assert all(y_test[int(title[1:].split(":")[0])] == 3 for title in titles)  # really 3s
 
 
 def test_gray_levels_reproduce_the_classic_numbers():
@@ -87,21 +98,16 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
         assert not app.exception
         assert app.title[0].value == "MNIST could not be loaded"
         assert any("absent.npz: no such file" in m.value for m in app.markdown)
+        # the failure is remembered: other sessions and reruns do not try every source again
+        tries = []
+        monkeypatch.setattr(data, "load_mnist", lambda: tries.append(1) or data.read_npz("absent"))
+        AppTest.from_file(APP, default_timeout=60).run()
+        assert tries == []
+        monkeypatch.undo()  # the data is back: "Try again" loads it and opens the dashboard
+        app.button[0].click().run()
+        assert not app.exception and app.title[0].value == "Overview"
     finally:
         state.retry_loading()
-
-
-def test_streamlits_per_run_keras_reset_is_switched_off():
-    """dashboard/app.py replaces Streamlit's after-run keras.backend.clear_session() hook, which
-    slowed trainings 2-4x while their page watched; if Streamlit renames it, this must fail."""
-    import inspect
-
-    from streamlit.runtime.scriptrunner import script_runner
-
-    assert "_log_if_error(_clean_problem_modules)" in inspect.getsource(script_runner)
-    open_page("overview")
-    assert script_runner._clean_problem_modules() is None
-    assert script_runner._clean_problem_modules.__module__ != script_runner.__name__
 
 
 def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, tmp_path):

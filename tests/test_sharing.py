@@ -1,0 +1,227 @@
+"""One server, several sessions (AppTest, each a session of its own in this process, sharing the
+server's one training queue): who sees and controls what, the limits, the Draw page's shared default
+network, and broken results said as such."""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import runs, training
+from core.architecture import build_model
+from core.training import ACTIVE, TrainingJob
+from dashboard import state
+from dashboard.text import for_markdown
+from tests.conftest import tiny_config, valid_record
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture
+def runs_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def queue():
+    """The server's queue, emptied of other tests' jobs before and after."""
+    server_queue = state.training_queue()
+
+    def stop_all():
+        for job in server_queue.jobs():
+            job._stop.set()
+            job.stop()
+        assert all(job.done.wait(60) for job in server_queue.jobs() if job.status != "cancelled")
+    stop_all()
+    yield server_queue
+    stop_all()
+
+
+def session(page: str, token: str | None = None) -> AppTest:
+    """A browser session on `page`; with `token`, the same tab reloaded (its URL's owner token)."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    if token:
+        app.query_params[state.OWNER_PARAM] = token
+    app.run()
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def token_of(app: AppTest) -> str:
+    return app.session_state["owner_token"]
+
+
+def train_from(app: AppTest, epochs: int, images: int, name: str) -> AppTest:
+    app.number_input(key="images-given").set_value(images).run()
+    app.number_input(key="epochs-given").set_value(epochs).run()
+    app.text_input[0].set_value(name).run()
+    return next(b for b in app.button if b.label == "Train").click().run()
+
+
+def active(queue) -> list:
+    return [job for job in queue.jobs() if job.status in ACTIVE]
+
+
+def buttons(app: AppTest, label: str) -> list:
+    return [b for b in app.button if b.label == label]
+
+
+def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_folder, queue):
+    alice = train_from(session("train"), epochs=200, images=20_000, name="alice long")
+    alice_job = queue.jobs()[-1]
+    assert alice_job.name == "alice long" and alice_job.owner == state_owner(alice)
+    deadline = time.monotonic() + 60
+    while alice_job.status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    train_from(alice, epochs=1, images=2000, name="alice short")  # a second one, queued behind
+    assert [job.name for job in active(queue) if job.owner == alice_job.owner] == ["alice long",
+                                                                                  "alice short"]
+    subheaders = [s.value for s in alice.subheader]
+    assert any("alice long" in s for s in subheaders) and any("alice short" in s for s in subheaders)
+    assert buttons(alice, "Stop") and buttons(alice, "Cancel")  # all of them, not just the latest
+
+    bob = session("train")
+    assert token_of(bob) != token_of(alice)
+    assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
+    server_queue = next(d.value for d in bob.dataframe if "architecture" in d.value.columns)
+    assert server_queue["name"].tolist() == ["alice long", "alice short"]
+    assert server_queue["position"].tolist() == ["running", "1"]
+    with pytest.raises(training.NotYours):
+        queue.stop(alice_job, state_owner(bob))
+
+    # Alice reloads her tab: same URL, same token, her controls are back
+    reloaded = session("train", token=token_of(alice))
+    assert buttons(reloaded, "Stop") and buttons(reloaded, "Cancel")
+    next(b for b in reloaded.button if b.label == "Cancel").click().run()
+    short = queue.jobs()[-1]
+    assert short.status == "cancelled" and "cancelled before it started" in short.progress().message
+    assert queue.position(short) == 0
+    next(b for b in reloaded.button if b.label == "Stop").click().run()
+    assert alice_job.done.wait(60) and alice_job.status in ("stopped", "cancelled")
+
+
+def state_owner(app: AppTest) -> str:
+    """The owner id the page computed for a session (the hash of its token)."""
+    import hashlib
+
+    return "session-" + hashlib.sha256(token_of(app).encode()).hexdigest()[:16]
+
+
+def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeypatch):
+    app = train_from(session("train"), epochs=200, images=20_000, name="first")
+    next(b for b in app.button if b.label == "Train").click().run()  # the same again: a double click
+    assert "already" in app.warning[0].value and len(active(queue)) == 1
+    for epochs in (2, 3):
+        app.number_input(key="epochs-given").set_value(epochs).run()
+        next(b for b in app.button if b.label == "Train").click().run()
+    assert len(active(queue)) == 3
+    app.number_input(key="epochs-given").set_value(4).run()
+    next(b for b in app.button if b.label == "Train").click().run()
+    assert "already have 3 trainings" in app.warning[0].value and len(active(queue)) == 3
+    monkeypatch.setattr(queue, "max_queued", 3)
+    other = train_from(session("train"), epochs=5, images=2000, name="other")
+    assert "server's queue is full" in other.warning[0].value and len(active(queue)) == 3
+
+
+def test_the_draw_pages_default_network_is_shared_and_followed(runs_folder, queue):
+    before = {job.id for job in queue.jobs() if job.tag == "draw-default"}
+    alice = session("draw")
+    next(b for b in alice.button if b.label == "Train a default network").click().run()
+    default = queue.latest("draw-default")
+    assert default is not None and default.status in ACTIVE
+    bob = session("draw")  # another visitor: follows the same job instead of queuing another
+    assert next(b for b in bob.button if b.label == "Train a default network").disabled
+    assert any(for_markdown("default: best, 3 epochs") in s.value for s in bob.subheader)
+    assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
+    reloaded = session("draw", token=token_of(alice))
+    assert buttons(reloaded, "Stop") or buttons(reloaded, "Cancel")
+    assert default.done.wait(180) and default.status == "finished"
+    assert [job for job in queue.jobs() if job.tag == "draw-default" and job.id not in before] == [default]
+    bob.run()
+    assert "Draw a digit" in bob.info[0].value  # the canvas, as soon as it finished
+
+
+def test_runs_of_other_sessions_are_read_only(runs_folder):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    app = session("runs")
+    mine = runs.save_run(model, valid_record("mine", owner=state_owner(app)), runs_folder)
+    runs.save_run(model, valid_record("theirs", owner="session-0123456789abcdef"), runs_folder)
+    app.run()
+    table = app.dataframe[0].value
+    assert dict(zip(table["name"], table["made by"])) == {"mine": "you", "theirs": "another session"}
+    app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.name == "theirs")).run()
+    assert "read-only" in app.info[0].value
+    assert app.checkbox[0].disabled and next(b for b in app.button if b.label == "Delete").disabled
+    assert app.get("form_submit_button")[0].disabled
+    app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.id == mine.id)).run()
+    app.checkbox[0].check().run()
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert [run.name for run in runs.list_runs(runs_folder)] == ["theirs"]
+
+
+def test_a_diverged_training_is_said_on_every_page(runs_folder, queue, real_mnist):
+    app = session("train")
+    app.number_input(key="lr-given").set_value(10.0).run()
+    train_from(app, epochs=5, images=3000, name="too fast")
+    job = queue.jobs()[-1]
+    assert job.done.wait(60) and job.status == "diverged"
+    app.run()
+    assert any("lower learning rate" in e.value for e in app.error)
+    runs_page = session("runs")
+    assert runs_page.dataframe[0].value["status"].tolist() == ["diverged"]
+    assert "diverged" in runs_page.error[0].value
+    assert "no trained network" in session("evaluate").info[0].value  # not offered
+    assert "no trained network yet" in session("draw").info[0].value
+
+
+def test_absent_digits_are_left_out_with_a_note(runs_folder, real_mnist):
+    config = tiny_config(epochs=1, train_images=200)
+    config.hyper.validation_fraction, config.hyper.batch_size = 0.03, 16  # 6 validation images
+    training.train(TrainingJob(config, "small"), real_mnist, runs_folder)
+    app = session("evaluate")
+    app.radio(key="evaluate_split").set_value("validation").run()
+    assert not app.exception
+    table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
+    present = sorted(set(state.run_split(runs.list_runs(runs_folder)[0].id, "validation")[1].tolist()))
+    assert table["digit"].tolist() == present and len(present) < 10
+    assert "do not occur in this split" in app.info[0].value
+
+
+def test_names_are_shown_as_text(runs_folder):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    for name in ("<b>bold</b>", "**stars** :red[x]"):
+        runs.save_run(model, valid_record(name), runs_folder)
+    app = session("runs")
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    legend = [trace["name"] for trace in spec["data"] if trace.get("showlegend", True)]
+    assert any("&lt;b&gt;bold&lt;/b&gt;" in name for name in legend), legend
+    assert for_markdown("**stars** :red[x]") == r"\*\*stars\*\* \:red\[x\]"
+
+
+def test_a_runs_folder_that_cannot_be_written_is_said_before_training(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("in the way")
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path / "file" / "runs"))
+    app = session("train")
+    assert "runs cannot be saved" in app.error[0].value
+    assert next(b for b in app.button if b.label == "Train").disabled
+
+
+def test_a_run_deleted_meanwhile_is_said_not_raised(runs_folder):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    app = session("runs")
+    runs.save_run(model, valid_record("staying", owner=state_owner(app)), runs_folder)
+    going = runs.save_run(model, valid_record("going", owner=state_owner(app)), runs_folder)
+    app.run()
+    assert app.selectbox[0].value.id == going.id  # the newest, selected
+    runs.delete_run(going.id, runs_folder)  # from another tab, or a terminal, meanwhile
+    app.get("form_submit_button")[0].click().run()
+    assert not app.exception
+    assert app.dataframe[0].value["name"].tolist() == ["staying"]
+    with pytest.raises(runs.RunError, match="does not exist"):  # what the page shows if it races
+        runs.rename_run(going.id, "too late", runs_folder, owner=state_owner(app))
