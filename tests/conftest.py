@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -40,4 +42,32 @@ def valid_record(name: str = "kept", status: str = "finished", **fields) -> dict
     """A run.json record that passes validation, for runs saved by tests without training."""
     return {"name": name, "status": status, "owner": "terminal", "config": tiny_config().to_dict(),
             "history": {"val_loss": [0.5, 0.4], "val_accuracy": [0.8, 0.9]},
-            "validation_accuracy": 0.9, "test_accuracy": 0.9, "epochs_run": 2, **fields}
+            "validation_accuracy": 0.9, "test_accuracy": 0.9, "epochs_run": 2,
+            "finished_at": time.time(), **fields}  # the Runs page lists the newest first
+
+
+# `make test` sets this: there, every test's needs are installed by the same command, so a skip
+# means an install step broke (no data, no browser) and must fail the run instead of hiding it.
+NO_SKIPS_ENV = "MNIST_EXPLORER_NO_SKIPS"
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import os
+
+    if _skipped and os.environ.get(NO_SKIPS_ENV) == "1" and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    import os
+
+    if _skipped and os.environ.get(NO_SKIPS_ENV) == "1":
+        terminalreporter.write_line(f"FAILED: {len(_skipped)} test(s) skipped while {NO_SKIPS_ENV}=1 "
+                                    "(something the tests need is not installed): "
+                                    + ", ".join(_skipped), red=True)

@@ -54,13 +54,18 @@ def test_draw_read_clear_and_upload(real_mnist, tmp_path):
         page.get_by_role("button", name="Clear").click()
         page.get_by_text("Draw a digit (or upload one)").wait_for(timeout=30_000)
         assert page.get_by_text("The network reads").count() == 0
+        canvas = page.locator("[data-testid='stMain'] canvas").last
+        canvas.wait_for()
+        stroke(page, canvas.bounding_box(), [(0.5, 0.5), (0.52, 0.51)])  # a dot, not a digit
+        page.get_by_text("draw one digit, bigger").wait_for(timeout=30_000)
+        assert page.get_by_text("The network reads").count() == 0
 
         page.get_by_text("Upload a picture").click()
         wait_until_idle(page)
         upload = page.locator("[data-testid='stFileUploaderDropzoneInput']")
         upload.set_input_files(files=[{"name": "notes.png", "mimeType": "image/png",
                                        "buffer": b"definitely not a png"}])
-        page.get_by_text("notes.png: This file is not a picture").wait_for(timeout=30_000)
+        page.get_by_text("notes.png is not a picture that can be read").wait_for(timeout=30_000)
         buffer = io.BytesIO()
         Image.fromarray(255 - np.kron(real_mnist.x_test[0], np.ones((8, 8), np.uint8))).save(
             buffer, format="PNG")  # a test "7", dark ink on white paper, 224x224

@@ -99,7 +99,7 @@ def test_evaluate_without_runs_explains(runs_folder):
 
 
 def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
-    from core import evaluation, training
+    from core import preprocessing, training
     from core.training import TrainingJob
 
     first = training.train(TrainingJob(tiny_config(epochs=1), name="one"), real_mnist, runs_folder)
@@ -120,7 +120,15 @@ def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
     assert not app.exception
     table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
     assert table["support"].sum() == 200
-    assert evaluation.SPLITS == ("validation", "test")
+    # exactly the images the run was validated on: the same split function as training's
+    hyper = first.record["config"]["hyper"]
+    *_, validation_labels = preprocessing.training_split(
+        real_mnist.x_train, real_mnist.y_train, hyper["train_images"], hyper["validation_fraction"],
+        hyper["seed"])
+    assert table["support"].tolist() == np.bincount(validation_labels, minlength=10)[
+        table["digit"]].tolist()
+    accuracy = next(m.value for m in app.metric if m.label == "Accuracy")
+    assert accuracy == f"{first.record['validation_accuracy']:.2%}"
 
 
 def test_evaluate_reports_a_corrupted_model_file(runs_folder, real_mnist):
