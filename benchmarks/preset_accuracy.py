@@ -1,5 +1,5 @@
 """Train every preset on the full data, through the dashboard's training path, and record when each
-reaches its reference accuracy (the classic analysis's numbers, DESIGN.md).
+reaches its reference accuracy (the classic analysis's numbers, docs/reference.md).
 
     .venv/bin/python benchmarks/preset_accuracy.py [preset ...]
 """
