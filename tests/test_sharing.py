@@ -225,3 +225,18 @@ def test_a_run_deleted_meanwhile_is_said_not_raised(runs_folder):
     assert app.dataframe[0].value["name"].tolist() == ["staying"]
     with pytest.raises(runs.RunError, match="does not exist"):  # what the page shows if it races
         runs.rename_run(going.id, "too late", runs_folder, owner=state_owner(app))
+
+
+def test_the_runs_page_reads_no_model_file_until_a_download(runs_folder, monkeypatch):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    runs.save_run(model, valid_record("big one"), runs_folder)
+    reads, read_bytes = [], Path.read_bytes
+
+    def recording(path):
+        if path.name == runs.MODEL_FILE:
+            reads.append(path)
+        return read_bytes(path)
+    monkeypatch.setattr(Path, "read_bytes", recording)
+    app = session("runs")
+    assert app.get("download_button") and reads == []  # offered, not read
+    assert runs.model_bytes(runs.list_runs(runs_folder)[0])[:2] == b"PK" and len(reads) == 1
