@@ -29,6 +29,15 @@ def real_mnist() -> Mnist:
         pytest.skip(f"the real MNIST is not installed: {error}")
 
 
+@pytest.fixture
+def runs_folder(tmp_path, monkeypatch):
+    """A fresh runs folder for the dashboard and everything that saves runs by default."""
+    from core import runs
+
+    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path))
+    return tmp_path
+
+
 def tiny_config(epochs: int = 2, train_images: int = 2000, **hyper):
     """A tiny network on a small slice: trains in about a second."""
     from core.architecture import DenseLayer, Hyperparameters, TrainingConfig

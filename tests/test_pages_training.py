@@ -16,12 +16,6 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
 
 
-@pytest.fixture
-def runs_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path))
-    return tmp_path
-
-
 def open_page(name: str) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120).run()
     app.switch_page(f"views/{name}.py").run()

@@ -22,12 +22,6 @@ pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture
-def runs_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
 def queue():
     """The server's queue, emptied of other tests' jobs before and after."""
     server_queue = state.training_queue()
