@@ -25,6 +25,8 @@ from core.architecture import ConfigError, TrainingConfig
 RUNS_ENV = "MNIST_EXPLORER_RUNS"
 MODEL_FILE = "model.keras"
 RECORD_FILE = "run.json"
+EPOCHS_DIR = "epochs"  # the weights after each full epoch: epochs/001.weights.h5, ...
+PREDICTIONS_DIR = "predictions"  # caches computed from those, when first needed
 PARTIAL_PREFIX = ".partial-"
 MAX_NAME_LENGTH = 80
 _RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
@@ -92,8 +94,10 @@ def check_writable(root: Path | None = None) -> None:
                        "written.") from error
 
 
-def save_run(model, record: dict, root: Path | None = None, run_id: str | None = None) -> Run:
-    """Save a model and its record as a complete run, or not at all."""
+def save_run(model, record: dict, root: Path | None = None, run_id: str | None = None,
+             epochs: Path | None = None) -> Run:
+    """Save a model and its record (and the folder of per-epoch weights, if given) as a complete
+    run, or not at all."""
     root = root or runs_dir()
     root.mkdir(parents=True, exist_ok=True)
     run_id = run_id or new_run_id()
@@ -101,6 +105,8 @@ def save_run(model, record: dict, root: Path | None = None, run_id: str | None =
     partial = root / f"{PARTIAL_PREFIX}{run_id}"
     partial.mkdir()
     model.save(partial / MODEL_FILE)
+    if epochs is not None:
+        shutil.copytree(epochs, partial / EPOCHS_DIR)
     _write_json(partial / RECORD_FILE, record)
     files.fsync(partial / MODEL_FILE)
     files.fsync(partial)
@@ -164,6 +170,8 @@ _OPTIONAL_FIELDS = {
                    "a positive whole number"),
     "epochs_run": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
                    "a whole number >= 0"),
+    "epochs_saved": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+                     "a whole number >= 0"),
     "train_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
                    "a positive whole number"),
     "validation_size": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
@@ -272,6 +280,12 @@ def _check_owner(run: Run, owner: str | None) -> None:
             "another session" if run.owner else "an unknown session")
         raise RunError(f"run {run.name} was made by {who}: it is read-only here "
                        "(python -m core.cli runs ... manages every run from a terminal)")
+
+
+def epoch_weights(run: Run) -> list[Path]:
+    """The weight files of a run's full epochs, in order (none for runs made before they were kept)."""
+    folder = run.folder / EPOCHS_DIR
+    return sorted(folder.glob("*.weights.h5")) if folder.is_dir() else []
 
 
 def model_bytes(run: Run) -> bytes:

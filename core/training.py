@@ -14,6 +14,7 @@ import itertools
 import logging
 import math
 import queue
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -153,18 +154,20 @@ class TrainingJob:
             if not math.isfinite(loss) and progress.diverged is None:
                 progress.diverged = {"epoch": progress.epoch + 1, "batch": batch + 1, "loss": str(loss)}
 
-    def _epoch_done(self, logs: dict, seconds: float) -> None:
+    def _epoch_done(self, logs: dict, seconds: float) -> int:
+        """Record an ended epoch; returns its number, or 0 if it was cut short (not a full epoch)."""
         with self._lock:
             progress = self._progress
             if progress.batch < progress.batches:  # Stop or divergence cut this epoch short
                 progress.partial_epoch = {"epoch": progress.epoch + 1, "batches": progress.batch,
                                           "of": progress.batches}
-                return
+                return 0
             for key, value in logs.items():
                 progress.history.setdefault(key, []).append(float(value))
             progress.epoch_seconds.append(seconds)
             progress.epoch += 1
             progress.batch = 0
+            return progress.epoch
 
 
 def _fraction_done(progress: Progress) -> float:
@@ -174,12 +177,13 @@ def _fraction_done(progress: Progress) -> float:
     return min(1.0, (progress.epoch + batches) / progress.epochs)
 
 
-def _progress_callback(job: TrainingJob, batches: int):
+def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path):
     import keras
 
     class LiveProgress(keras.callbacks.Callback):
         """Reports every batch and epoch to the job; stops training when asked to, and at once when
-        the loss is no longer a finite number (nothing useful can come after a NaN)."""
+        the loss is no longer a finite number (nothing useful can come after a NaN). Keeps the
+        weights of every full epoch, for replaying the training later (core.inspection)."""
 
         def on_train_begin(self, logs=None):
             job.update(batches=batches)
@@ -194,7 +198,8 @@ def _progress_callback(job: TrainingJob, batches: int):
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            job._epoch_done(logs or {}, time.perf_counter() - self.epoch_started)
+            if number := job._epoch_done(logs or {}, time.perf_counter() - self.epoch_started):
+                self.model.save_weights(epochs_folder / f"{number:03d}.weights.h5")
 
     return LiveProgress()
 
@@ -219,8 +224,19 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
     x_train, y_train, x_validation, y_validation = preprocessing.training_split(
         data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
     model = build_model(config, *preprocessing.pixel_statistics(x_train))
+    # the epochs' weights wait outside the runs folder until the run is saved with them, whole
+    with tempfile.TemporaryDirectory(prefix="mnist-explorer-epochs-") as epochs_folder:
+        return _fit_and_save(job, data, root, model, (x_train, y_train, x_validation, y_validation),
+                             Path(epochs_folder))
 
-    callbacks = [_progress_callback(job, -(-len(x_train) // hyper.batch_size))]
+
+def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tuple,
+                  epochs_folder: Path) -> runs.Run | None:
+    import keras
+
+    config, hyper = job.config, job.config.hyper
+    x_train, y_train, x_validation, y_validation = splits
+    callbacks = [_progress_callback(job, -(-len(x_train) // hyper.batch_size), epochs_folder)]
     if hyper.lr_decay < 1:
         callbacks.append(keras.callbacks.LearningRateScheduler(
             lambda epoch: hyper.learning_rate * hyper.lr_decay ** epoch))
@@ -251,6 +267,7 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
         "parameters": int(model.count_params()),
         "history": progress.history,
         "epochs_run": progress.epoch,
+        "epochs_saved": progress.epoch,
         "partial_epoch": progress.partial_epoch,
         "early_stopping": _early_stopping_record(early_stopping, progress),
         "diverged": progress.diverged,
@@ -267,7 +284,7 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
         "finished_at": time.time(),
     }
     record["message"] = outcome(record)
-    run = runs.save_run(model, record, root)
+    run = runs.save_run(model, record, root, epochs=epochs_folder)
     logger.info("training #%s saved as run %s: %s", job.id, run.id, record["message"])
     return run
 

@@ -1,0 +1,140 @@
+"""Replaying a training and looking inside the network, on real tiny trainings."""
+
+import numpy as np
+import pytest
+
+from core import inspection, runs, training
+from core.architecture import ConvLayer, DenseLayer, preset
+from core.training import TrainingJob, predict_probabilities
+from tests.conftest import tiny_config
+
+pytestmark = pytest.mark.real_data
+
+
+@pytest.fixture(scope="module")
+def trained(real_mnist, tmp_path_factory):
+    """A small MLP trained for 3 epochs: its run, and the first 300 test images."""
+    config = tiny_config(epochs=3, train_images=6000)
+    config.dense = [DenseLayer(32), DenseLayer(16)]
+    run = training.train(TrainingJob(config, "replayed"), real_mnist, tmp_path_factory.mktemp("runs"))
+    return run, real_mnist.x_test[:300], real_mnist.y_test[:300]
+
+
+def test_every_full_epoch_is_kept_and_replay_is_exact(trained):
+    run, images, _ = trained
+    assert inspection.epochs_kept(run) == 3 == run.record["epochs_saved"]
+    assert [p.name for p in runs.epoch_weights(run)] == ["001.weights.h5", "002.weights.h5",
+                                                         "003.weights.h5"]
+    per_epoch = inspection.epoch_probabilities(run, "test", images)
+    assert per_epoch.shape == (3, 300, 10) and per_epoch.dtype == np.float16
+    final = predict_probabilities(runs.load_model(run), images)
+    np.testing.assert_allclose(per_epoch[-1], final, atol=2e-3)  # float16 of the same numbers
+    assert not np.allclose(per_epoch[0], final, atol=2e-3)  # epoch 1 was another network
+    # cached: read back, not computed again
+    (run.folder / runs.PREDICTIONS_DIR / "test.npy").stat()
+    calls = []
+    assert np.array_equal(inspection.epoch_probabilities(run, "test", images,
+                                                         progress=lambda *a: calls.append(a)), per_epoch)
+    assert calls == []
+
+
+def test_replay_matches_the_restored_epoch_after_early_stopping(real_mnist, tmp_path):
+    config = tiny_config(epochs=30, train_images=1000, patience=1)
+    config.dense = [DenseLayer(128)]
+    config.hyper.learning_rate = 0.02
+    run = training.train(TrainingJob(config), real_mnist, tmp_path)
+    best = run.record["early_stopping"]["best_epoch"]
+    assert run.record["early_stopping"]["weights_restored"] and best < inspection.epochs_kept(run)
+    images = real_mnist.x_test[:200]
+    per_epoch = inspection.epoch_probabilities(run, "test", images)
+    final = predict_probabilities(runs.load_model(run), images)
+    np.testing.assert_allclose(per_epoch[best - 1], final, atol=2e-3)
+
+
+def test_learned_and_forgotten_equal_a_brute_force_comparison(trained):
+    run, images, labels = trained
+    predictions = inspection.epoch_probabilities(run, "test", images).argmax(axis=2)
+    for before, after in ((0, 1), (1, 2)):
+        learned, forgot = inspection.learned_and_forgotten(labels, predictions[before], predictions[after])
+        assert learned.tolist() == [i for i in range(len(labels)) if predictions[before][i] != labels[i]
+                                    and predictions[after][i] == labels[i]]
+        assert forgot.tolist() == [i for i in range(len(labels)) if predictions[before][i] == labels[i]
+                                   and predictions[after][i] != labels[i]]
+    recall = inspection.recall_by_epoch(labels, predictions)
+    for digit in range(10):
+        members = labels == digit
+        assert recall[digit, 2] == pytest.approx((predictions[2][members] == digit).mean())
+
+
+def test_first_layer_images_are_the_kernel_reshaped(trained, real_mnist, tmp_path):
+    run, _, _ = trained
+    model = inspection.model_at_epoch(run, 2)
+    kind, images = inspection.first_layer_images(model)
+    kernel = np.asarray(model.layers[3].kernel)  # pixels, standardise, flatten, dense
+    assert kind == "dense" and images.shape == (32, 28, 28)
+    assert np.array_equal(images[5].ravel(), kernel[:, 5])
+    assert images[5][3, 7] == kernel[3 * 28 + 7, 5]  # row 3, column 7 of the image
+    config = tiny_config(epochs=1, train_images=500)
+    config.conv = [ConvLayer(4, 5, max_pool=True)]
+    conv_run = training.train(TrainingJob(config), real_mnist, tmp_path)
+    conv_model = runs.load_model(conv_run)
+    kind, filters = inspection.first_layer_images(conv_model)
+    conv_kernel = np.asarray(next(layer for layer in conv_model.layers if "conv" in layer.name).kernel)
+    assert kind == "conv" and filters.shape == (4, 5, 5)
+    assert np.array_equal(filters[2], conv_kernel[:, :, 0, 2])
+    probe = inspection.ActivationProbe(runs.load_model(conv_run))
+    shapes = [values.shape for _, values in probe(real_mnist.x_test[0])]
+    assert shapes == [(24, 24, 4), (12, 12, 4), (16,), (10,)]
+    histograms = inspection.weight_histograms(model)
+    assert [counts.sum() for _, counts, _ in histograms] == [784 * 32, 32 * 16, 16 * 10]
+
+
+def test_activations_end_with_the_probabilities(trained):
+    run, images, _ = trained
+    model = runs.load_model(run)
+    layers = inspection.ActivationProbe(model)(images[0])
+    assert [values.shape for _, values in layers] == [(32,), (16,), (10,)]
+    np.testing.assert_allclose(layers[-1][1], predict_probabilities(model, images[:1])[0], atol=1e-5)
+    assert (layers[0][1] >= 0).all()  # relu
+
+
+@pytest.fixture(scope="module")
+def best_network(real_mnist, tmp_path_factory):
+    config = preset("best")
+    config.hyper.epochs, config.hyper.train_images = 2, 20_000
+    run = training.train(TrainingJob(config, "best"), real_mnist, tmp_path_factory.mktemp("best"))
+    return runs.load_model(run)
+
+
+def test_integrated_gradients_are_complete(best_network, real_mnist):
+    logits = inspection.logit_function(best_network)
+    mean_digit = real_mnist.x_train[:5000].mean(axis=0)
+    for image, label in zip(real_mnist.x_test[:4], real_mnist.y_test[:4]):
+        for kind in inspection.BASELINES:
+            baseline = inspection.baseline_image(kind, image, mean_digit)
+            attribution = inspection.saliency(best_network, image, int(label), "integrated", baseline)
+            scores = np.asarray(logits(np.stack([image, baseline]).astype(np.float32)))[:, label]
+            difference = scores[0] - scores[1]
+            assert attribution.sum() == pytest.approx(difference, rel=0.05, abs=0.05), kind
+
+
+def test_every_method_gives_a_map_and_the_gradient_passes_the_sanity_check(best_network, real_mnist):
+    images, labels = real_mnist.x_test[:20], real_mnist.y_test[:20]
+    random_network = inspection.reinitialised(best_network)
+    similarities = []
+    for image, label in zip(images, labels):
+        trained_map = inspection.saliency(best_network, image, int(label), "gradient")
+        random_map = inspection.saliency(random_network, image, int(label), "gradient")
+        similarities.append(inspection.rank_similarity(trained_map, random_map))
+    assert np.mean(similarities) < 0.5, similarities
+    baseline = inspection.baseline_image("gray", images[0], images.mean(axis=0))
+    for method in inspection.SALIENCY_METHODS:
+        found = inspection.saliency(best_network, images[0], int(labels[0]), method, baseline)
+        assert found.shape == (28, 28) and np.isfinite(found).all() and np.abs(found).max() > 0
+    # occlusion, against a brute-force computation: pixel (0, 0) is covered by one patch only
+    occluded = inspection.saliency(best_network, images[0], int(labels[0]), "occlusion", baseline)
+    covered = images[0].astype(np.float32).copy()
+    covered[:4, :4] = baseline[:4, :4]
+    scores = np.asarray(inspection.logit_function(best_network)(
+        np.stack([images[0].astype(np.float32), covered])))[:, labels[0]]
+    assert occluded[0, 0] == pytest.approx(scores[0] - scores[1], abs=1e-4)
