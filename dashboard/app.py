@@ -42,6 +42,8 @@ else:
             st.Page("views/train.py", title="Train", icon=":material/model_training:"),
             st.Page("views/runs.py", title="Runs", icon=":material/list:"),
             st.Page("views/evaluate.py", title="Evaluate", icon=":material/grid_on:"),
+            st.Page("views/inspect_training.py", title="Replay training", icon=":material/replay:"),
+            st.Page("views/inspect_inside.py", title="Inside the network", icon=":material/neurology:"),
             st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
         ],
     })

@@ -76,10 +76,11 @@ def histogram(counts: np.ndarray, x_title: str, y_title: str, log: bool = False,
 
 
 def training_curves(history: dict[str, list[float]],
-                    batch_losses: list[tuple[float, float]] = ()) -> go.Figure:
+                    batch_losses: list[tuple[float, float]] = (), marker: int | None = None) -> go.Figure:
     """Loss and accuracy per epoch, training vs validation, plus the running loss per batch.
 
     Epoch points sit at x = 1, 2, ... (the end of that epoch); a batch point at epoch + fraction.
+    With `marker`, a vertical line marks that epoch.
     """
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
     epochs = list(range(1, len(history.get("loss", [])) + 1))
@@ -99,6 +100,8 @@ def training_curves(history: dict[str, list[float]],
                 mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
             ), row=1, col=column)
     figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    if marker is not None:
+        figure.add_vline(x=marker, line=dict(color="gray", dash="dash"), row="all", col="all")
     figure.update_layout(height=360, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.25),
                          uirevision="training")  # keeps the user's zoom across live updates
     return figure
@@ -174,3 +177,41 @@ def probability_bars(values: np.ndarray) -> go.Figure:
 def enlarged(image: np.ndarray, factor: int = 3) -> np.ndarray:
     """An image with each pixel repeated factor x factor times, so browsers show it crisp, not blurred."""
     return np.asarray(image).repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def recall_heatmap(recall: np.ndarray) -> go.Figure:
+    """Recall of each digit (rows) after each epoch (columns)."""
+    epochs = np.arange(1, recall.shape[1] + 1)
+    figure = go.Figure(go.Heatmap(
+        z=recall * 100, x=epochs, y=list(range(len(recall))), colorscale="Viridis", zmin=0, zmax=100,
+        colorbar=dict(title="recall %"), hovertemplate="digit %{y}, epoch %{x}: %{z:.1f}%<extra></extra>",
+    ))
+    figure.update_layout(xaxis=dict(title="epoch", dtick=1), yaxis=dict(title="digit", dtick=1,
+                         autorange="reversed"), height=360, margin=dict(t=20, b=10))
+    return figure
+
+
+def signed_images(images: np.ndarray, titles: list[str], columns: int, legend: str) -> go.Figure:
+    """Images of signed values (weights, attributions) on a diverging scale centred on 0: red for
+    positive, blue for negative, white for zero; the colour bar's title says what that means."""
+    limit = float(np.abs(images).max()) or 1.0
+    figure = image_grid(images, titles, columns, zmax=limit, zmin=-limit, colour_scale="RdBu_r")
+    figure.update_layout(coloraxis_showscale=True, coloraxis_colorbar=dict(title=legend, len=0.9))
+    return figure
+
+
+def weight_histogram(name: str, counts: np.ndarray, edges: np.ndarray) -> go.Figure:
+    figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
+                              hovertemplate="weight %{x:.3f}: %{y:,}<extra></extra>"))
+    figure.update_layout(title=for_plotly(name), xaxis_title="weight", yaxis_title="count",
+                         height=220, margin=dict(t=40, b=10), bargap=0)
+    return figure
+
+
+def activation_strip(values: np.ndarray, name: str) -> go.Figure:
+    """A dense layer's unit values as one strip of cells."""
+    figure = go.Figure(go.Heatmap(z=values[None], colorscale="Viridis", showscale=True,
+                                  hovertemplate="unit %{x}: %{z:.3f}<extra></extra>"))
+    figure.update_layout(title=for_plotly(f"{name}: {len(values)} units"), height=130,
+                         yaxis=dict(visible=False), margin=dict(t=30, b=10, l=10, r=10))
+    return figure

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import analysis, data, evaluation, preprocessing, runs
+from core import analysis, data, evaluation, inspection, preprocessing, runs
 from core.architecture import TrainingConfig, build_model, summary_rows
 from core.training import TrainingQueue, predict_probabilities
 
@@ -175,3 +175,42 @@ def run_label(run: runs.Run) -> str:
     """How a run is named in the pickers: name, id and test accuracy."""
     accuracy = run.record.get("test_accuracy")
     return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")
+
+
+@st.cache_resource(show_spinner="Loading that epoch's weights...", max_entries=16)
+def epoch_model(run_id: str, epoch: int):
+    """A run's network as it was after `epoch`, shared (read-only) by every session."""
+    return inspection.model_at_epoch(runs.get_run(run_id), epoch)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def activation_probe(run_id: str, epoch: int) -> inspection.ActivationProbe:
+    return inspection.ActivationProbe(epoch_model(run_id, epoch))
+
+
+def model_at(run_id: str, epoch: int | None):
+    """The network after `epoch`, or the run's final saved network when `epoch` is None."""
+    return run_model(run_id) if epoch is None else epoch_model(run_id, epoch)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def reinitialised_model(run_id: str, epoch: int | None):
+    """The same network with fresh random weights, for the saliency sanity check."""
+    return inspection.reinitialised(model_at(run_id, epoch))
+
+
+def epoch_probabilities(run: runs.Run, split: str) -> np.ndarray:
+    """Probabilities of every kept epoch on the run's split, (epochs, images, 10) float16: computed
+    once with a progress bar, then read from the run folder's cache (a few milliseconds)."""
+    images = run_split(run.id, split)[0]
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or st.progress(0.0)
+        bar.progress(done / total, text=f"Replaying epoch {done} of {total} on the {split} images...")
+
+    probabilities = inspection.epoch_probabilities(run, split, images, progress)
+    if bar is not None:
+        bar.empty()
+    return probabilities

@@ -4,7 +4,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from core import analysis, architecture, drawing, runs
 from core.training import ACTIVE, QueueFull, predict_probabilities
-from dashboard import figures, live, state
+from dashboard import figures, live, state, why
 
 CANVAS = 280
 NEIGHBOURS = 8
@@ -75,6 +75,7 @@ with right:
     if seen is None:
         st.info("Draw a digit (or upload one) and the network will read it here.")
         st.stop()
+    st.session_state["drawn_digit"] = seen  # the Inside the network page can show its activations
     probabilities = predict_probabilities(model, seen[None])[0]
     ranking = np.argsort(probabilities)[::-1]
     guess = int(ranking[0])
@@ -93,3 +94,8 @@ nearest = analysis.nearest_images(seen, x_train, NEIGHBOURS)
 st.caption("By Euclidean distance in pixel space, among the 60,000 training images.")
 st.image([figures.enlarged(x_train[i]) for i in nearest],
          caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)
+
+st.subheader("Why this answer")
+why.explain(run.id, None, seen, guess, key="draw-why")
+st.page_link("views/inspect_inside.py", label="See what every layer does with this digit",
+             icon=":material/neurology:")

@@ -2,10 +2,8 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import figures, state
+from dashboard import components, state
 from dashboard.text import for_markdown
-
-GALLERY_LIMIT = 100  # images shown for one cell; the count above it is always the full one
 
 st.title("Evaluate a network")
 usable = state.usable_runs()
@@ -30,14 +28,7 @@ y_pred = probabilities.argmax(axis=1)
 
 
 def gallery(key: str, indices: np.ndarray, caption) -> None:
-    """Images with a caption each, at most GALLERY_LIMIT of them, in one st.image call."""
-    shown = indices[:GALLERY_LIMIT]
-    if len(indices) > len(shown):
-        st.caption(f"Showing the first {len(shown)} of {len(indices):,}.")
-    if len(shown):
-        with st.container(key=key):
-            st.image([figures.enlarged(images[i]) for i in shown],
-                     caption=[caption(i) for i in shown], width=84)
+    components.gallery(key, images, indices, caption)
 
 
 # --- overall --------------------------------------------------------------------------------------
@@ -54,20 +45,8 @@ st.header("Confusion matrix")
 as_percent = st.toggle("Row percentages (share of each true digit)", value=False)
 st.caption("Click a cell to see its images: a mistake cell shows the most confident mistakes "
            "first, a diagonal cell the least confident correct answers first.")
-counts = evaluation.confusion(y_true, y_pred)
-event = st.plotly_chart(figures.confusion_matrix(counts, as_percent), on_select="rerun",
-                        selection_mode="points", key=f"confusion-{run.id}-{split}",
-                        width="content")
-points = event.selection.points if event and event.selection else []
-if points:
-    true, predicted = int(points[0]["y"]), int(points[0]["x"])
-    cell = evaluation.cell_indices(y_true, probabilities, true, predicted)
-    kind = "correctly read" if true == predicted else f"read as {predicted}"
-    st.subheader(f"True {true}, predicted {predicted}: {len(cell):,} images")
-    st.markdown(f"The {split} images of a **{true}** that the network {kind}; under each, "
-                f"P({predicted}) and P({true}).")
-    gallery("cell_gallery", cell, lambda i: f"#{i} P({predicted})={probabilities[i, predicted]:.2f} "
-                            f"P({true})={probabilities[i, true]:.2f}")
+components.confusion_with_images(f"confusion-{run.id}-{split}", images, y_true, probabilities,
+                                 as_percent, split, gallery_key="cell_gallery")
 
 # --- per-class metrics ----------------------------------------------------------------------------
 st.header("Per-class metrics")

@@ -1,0 +1,47 @@
+"""Small page pieces that several pages show the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+from dashboard import figures
+
+GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
+
+
+def gallery(key: str, images: np.ndarray, indices: np.ndarray, caption: Callable[[int], str]) -> None:
+    """Images with a caption each, at most GALLERY_LIMIT of them, in one st.image call."""
+    shown = indices[:GALLERY_LIMIT]
+    if len(indices) > len(shown):
+        st.caption(f"Showing the first {len(shown)} of {len(indices):,}.")
+    if len(shown):
+        with st.container(key=key):
+            st.image([figures.enlarged(images[i]) for i in shown],
+                     caption=[caption(i) for i in shown], width=84)
+
+
+def confusion_with_images(key: str, images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray,
+                          as_percent: bool, split: str, gallery_key: str) -> tuple[int, int] | None:
+    """The clickable confusion matrix; a click on a cell shows its images below it. Returns the
+    clicked cell (true, predicted), if any."""
+    from core import evaluation
+
+    y_pred = probabilities.argmax(axis=1)
+    counts = evaluation.confusion(y_true, y_pred)
+    event = st.plotly_chart(figures.confusion_matrix(counts, as_percent), on_select="rerun",
+                            selection_mode="points", key=key, width="content")
+    points = event.selection.points if event and event.selection else []
+    if not points:
+        return None
+    true, predicted = int(points[0]["y"]), int(points[0]["x"])
+    cell = evaluation.cell_indices(y_true, probabilities, true, predicted)
+    kind = "correctly read" if true == predicted else f"read as {predicted}"
+    st.subheader(f"True {true}, predicted {predicted}: {len(cell):,} images")
+    st.markdown(f"The {split} images of a **{true}** that the network {kind}; under each, "
+                f"P({predicted}) and P({true}).")
+    gallery(gallery_key, images, cell, lambda i: f"#{i} P({predicted})={probabilities[i, predicted]:.2f} "
+                                                   f"P({true})={probabilities[i, true]:.2f}")
+    return true, predicted

@@ -1,0 +1,79 @@
+"""What the two Inspect pages share: the run and epoch they look at (one choice for both pages,
+kept in the session), the Play button that steps through the epochs, and the offer to retrain a run
+that kept no epochs."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from core import inspection, runs
+from core.architecture import TrainingConfig
+from core.training import QueueFull
+from dashboard import live, state
+
+PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
+
+
+def pick_run_and_epoch() -> tuple[runs.Run, int]:
+    """The run and epoch chosen at the top of the page; stops the page if there is nothing to show."""
+    usable = state.usable_runs()
+    if not usable:
+        st.info("There is no trained network to look inside yet: train one first.")
+        st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.stop()
+    ids = [run.id for run in usable]
+    if st.session_state.get("inspect_run") not in ids:
+        st.session_state["inspect_run"] = ids[0]
+    left, right = st.columns([3, 2])
+    run_id = left.selectbox("Run (the newest first)", ids, key="inspect_run",
+                            format_func=lambda i: state.run_label(usable[ids.index(i)]))
+    run = usable[ids.index(run_id)]
+    kept = inspection.epochs_kept(run)
+    if kept == 0:
+        _offer_retraining(run)
+        st.stop()
+    if kept == 1:
+        right.markdown("**Epoch 1** (the only one it kept)")
+        return run, 1
+    if (step := st.session_state.pop("inspect_next_epoch", None)) is not None:  # Play's next step
+        st.session_state["inspect_epoch"] = step
+        st.session_state["inspect_play"] = step < kept  # the last epoch ends the play
+    if not 1 <= st.session_state.get("inspect_epoch", kept) <= kept:
+        st.session_state["inspect_epoch"] = kept
+    with right:
+        epoch = st.slider("Epoch", 1, kept, key="inspect_epoch",
+                          help="Everything below shows the network as it was after this epoch.")
+        if st.toggle("Play", key="inspect_play", help="Step through the epochs from the first."):
+            st.fragment(run_every=PLAY_SECONDS)(_advance)(kept)
+    return run, epoch
+
+
+def _advance(last: int) -> None:
+    """One step of Play: the next epoch, then the whole page redrawn for it.
+
+    A fragment also runs within every full run of the page: only its timer's runs step, or the
+    page would step again at once after each step. The widgets' own keys cannot change once they
+    are drawn, so the step is handed to the next run (see pick_run_and_epoch).
+    """
+    now = time.monotonic()
+    if now - st.session_state.get("inspect_stepped", 0.0) < 0.8 * PLAY_SECONDS:
+        return
+    st.session_state["inspect_stepped"] = now
+    epoch = st.session_state.get("inspect_epoch", 1)
+    st.session_state["inspect_next_epoch"] = 1 if epoch >= last else epoch + 1
+    st.rerun(scope="app")
+
+
+def _offer_retraining(run: runs.Run) -> None:
+    st.warning(f"Run {run.name} was trained before runs kept the weights of every epoch, so its "
+               "training cannot be replayed. Train the same configuration again to look inside it.")
+    queue = state.training_queue()
+    if st.button("Retrain the same configuration", type="primary"):
+        try:
+            queue.submit(TrainingConfig.from_dict(run.record["config"]), f"{run.name} (again)",
+                         owner=state.owner())
+        except QueueFull as refusal:
+            st.warning(str(refusal), icon=":material/block:")
+    live.follow(lambda: queue.jobs(owner=state.owner()), curves=False)
