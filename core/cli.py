@@ -4,6 +4,7 @@
     .venv/bin/python -m core.cli runs list
     .venv/bin/python -m core.cli runs rename RUN_ID "a better name"
     .venv/bin/python -m core.cli runs delete RUN_ID
+    .venv/bin/python -m core.cli runs epochs RUN_ID
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def parse_runs(argv: list[str]) -> argparse.Namespace:
     rename.add_argument("name")
     delete = commands.add_parser("delete", help="delete a run's folder")
     delete.add_argument("run_id")
+    epochs = commands.add_parser("epochs", help="replay a run: its accuracy after every kept epoch "
+                                                "(the predictions are cached for the dashboard too)")
+    epochs.add_argument("run_id")
     return parser.parse_args(argv)
 
 
@@ -80,6 +84,8 @@ def manage_runs(arguments: argparse.Namespace) -> int:
                 print(f"{run.id}  {run.status:<10} {_made_by(run):<16} "
                       f"{f'{accuracy:.2%}' if isinstance(accuracy, float) else '-':>7}  {run.name}"
                       + (f"  ({run.problem})" if run.problem else ""))
+        elif arguments.command == "epochs":
+            return replay(runs.get_run(arguments.run_id))
         elif arguments.command == "rename":
             run = runs.rename_run(arguments.run_id, arguments.name)
             print(f"Renamed {run.id} to {run.name!r}.")
@@ -89,6 +95,26 @@ def manage_runs(arguments: argparse.Namespace) -> int:
     except runs.RunError as error:
         print(error, file=sys.stderr)
         return 1
+    return 0
+
+
+def replay(run: runs.Run) -> int:
+    from core import evaluation, inspection
+
+    if not run.usable:
+        raise runs.RunError(f"run {run.name} is {run.status}: {run.problem or 'nothing to replay'}")
+    if not inspection.epochs_kept(run):
+        print(f"Run {run.name} was trained before runs kept their epochs: nothing to replay.",
+              file=sys.stderr)
+        return 1
+    data = load_mnist()
+    config = architecture.TrainingConfig.from_dict(run.record["config"])
+    for split in evaluation.SPLITS:
+        images, labels = evaluation.split_for_run(data, config, split)
+        every_epoch = inspection.epoch_probabilities(run, split, images).argmax(axis=2)
+        accuracies = [f"{number}: {(predicted == labels).mean():.2%}"
+                      for number, predicted in enumerate(every_epoch, 1)]
+        print(f"{split} accuracy by epoch: " + ", ".join(accuracies))
     return 0
 
 

@@ -40,7 +40,7 @@ def pick_run_and_epoch() -> tuple[runs.Run, int]:
     if (step := st.session_state.pop("inspect_next_epoch", None)) is not None:  # Play's next step
         st.session_state["inspect_epoch"] = step
         st.session_state["inspect_play"] = step < kept  # the last epoch ends the play
-    if not 1 <= st.session_state.get("inspect_epoch", kept) <= kept:
+    if not 1 <= st.session_state.get("inspect_epoch", 0) <= kept:  # first visit, or another run
         st.session_state["inspect_epoch"] = kept
     with right:
         epoch = st.slider("Epoch", 1, kept, key="inspect_epoch",

@@ -75,3 +75,18 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_run(tmp_path, real_m
     saved = [json.loads(p.read_text()) for p in folder.glob("*/run.json")]
     assert len(saved) == 1 and saved[0]["status"] == "stopped" and saved[0]["name"] == "interrupted"
     assert saved[0]["owner"] == "terminal" and "Stopped" in out
+
+
+@pytest.mark.real_data
+def test_runs_epochs_replays_from_the_terminal_and_fills_the_cache(tmp_path, real_mnist):
+    from core import training
+    from core.training import TrainingJob
+
+    run = training.train(TrainingJob(tiny_config(epochs=2, train_images=1000), "two"), real_mnist, tmp_path)
+    replayed = cli("runs", "epochs", run.id, runs_folder=tmp_path)
+    assert replayed.returncode == 0, replayed.stderr
+    test_line = next(line for line in replayed.stdout.splitlines() if line.startswith("test accuracy"))
+    assert test_line.count("%") == 2
+    final = f"{run.record['test_accuracy']:.2%}"
+    assert test_line.endswith(f"2: {final}")  # the last epoch is the saved network
+    assert (run.folder / runs.PREDICTIONS_DIR / "test.npy").is_file()

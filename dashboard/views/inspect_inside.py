@@ -24,7 +24,9 @@ shown = (np.argsort(-norms, kind="stable") if order == "strongest first" else np
 what = "unit" if kind == "dense" else "filter"
 st.caption(
     "Each image is one first-layer unit's 784 input weights, laid out like the digit: red pixels "
-    "raise the unit's value when they carry ink, blue ones lower it." if kind == "dense" else
+    "raise the unit's value when they carry ink, blue ones lower it. Pixels that are blank in every "
+    "training image (the border) never get a gradient: they keep their random first weights."
+    if kind == "dense" else
     "Each image is one first-layer convolution filter: red weights respond to ink, blue to its absence.")
 st.plotly_chart(figures.signed_images(kernels[shown], [f"{what} {i} (norm {norms[i]:.2f})" for i in shown],
                                       columns=8, legend="weight<br>red > 0<br>blue < 0"),
