@@ -62,8 +62,8 @@ def bare_fit(data) -> list[float]:
     chosen = config()
     hyper = chosen.hyper
     keras.utils.set_random_seed(hyper.seed)
-    x_train, y_train, x_validation, y_validation = preprocessing.training_split(
-        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
+    splits = preprocessing.training_split(data.x_train, data.y_train, hyper)
+    x_train, y_train, x_validation, y_validation = splits
     model = architecture.build_model(chosen, *preprocessing.pixel_statistics(x_train))
     timer = EpochTimer()
     model.fit(x_train, y_train, validation_data=(x_validation, y_validation),

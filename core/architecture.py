@@ -24,6 +24,7 @@ MAX_FILTERS = 256
 MAX_EPOCHS = 200
 MAX_LEARNING_RATE = 10.0
 MAX_PATIENCE = 50
+MAX_FOLDS = 10
 TRAIN_IMAGES = 60_000
 # Parameters a 2-core server can train while others use it: 5 M parameters (a 784-4096-1024-10 MLP)
 # already take about a minute per epoch on the 54,000 training images, and hold the one worker.
@@ -66,6 +67,10 @@ class Hyperparameters:
     patience: int = 0  # early stopping on validation loss; 0 turns it off
     seed: int = 0
     train_images: int = TRAIN_IMAGES  # train on the first N training images (before the split)
+    # k-fold cross-validation: with folds = k >= 2, fold number `fold` of the first N images is the
+    # validation split (its predictions are out-of-sample); 0 keeps the random validation_fraction
+    folds: int = 0
+    fold: int = 0
 
 
 @dataclass
@@ -117,6 +122,10 @@ class TrainingConfig:
         found += _bounded("training images", hyper.train_images, 100, TRAIN_IMAGES, int)
         found += _bounded("patience", hyper.patience, 0, MAX_PATIENCE, int)
         found += _bounded("seed", hyper.seed, 0, 2**31 - 1, int)
+        found += _bounded("folds", hyper.folds, 0, MAX_FOLDS, int)
+        if hyper.folds == 1:
+            found.append("folds must be 0 (no cross-validation) or at least 2")
+        found += _bounded("fold", hyper.fold, 0, max(0, hyper.folds - 1), int)
         if not isinstance(hyper.validation_fraction, (int, float)) or not (
                 0.01 <= hyper.validation_fraction <= 0.5):
             found.append(f"validation fraction must be between 0.01 and 0.5, got {hyper.validation_fraction}")
@@ -147,10 +156,12 @@ class TrainingConfig:
 
     def training_set_size(self) -> int:
         """Images left for training once the validation split is taken out."""
-        if not isinstance(self.hyper.train_images, int):
+        hyper = self.hyper
+        if not isinstance(hyper.train_images, int):
             return 0
-        return self.hyper.train_images - max(1, round(self.hyper.train_images
-                                                       * self.hyper.validation_fraction))
+        if isinstance(hyper.folds, int) and hyper.folds >= 2:
+            return hyper.train_images - len(range(hyper.fold, hyper.train_images, hyper.folds))
+        return hyper.train_images - max(1, round(hyper.train_images * hyper.validation_fraction))
 
     def describe(self) -> str:
         """A short text such as "Flatten > 256 (BN) > 128 > 10" for tables."""

@@ -26,8 +26,7 @@ def split_for_run(data: Mnist, config: TrainingConfig, split: str) -> tuple[np.n
     if split != "validation":
         raise ValueError(f"unknown split {split!r}: use one of {SPLITS}")
     hyper = config.hyper
-    *_, x_validation, y_validation = preprocessing.training_split(
-        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
+    *_, x_validation, y_validation = preprocessing.training_split(data.x_train, data.y_train, hyper)
     return x_validation, y_validation
 
 

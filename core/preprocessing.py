@@ -40,10 +40,23 @@ def validation_split(
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
 
 
-def training_split(images: np.ndarray, labels: np.ndarray, train_images: int, validation_fraction: float,
-                   seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, y_train, x_validation, y_validation) of a run: its first `train_images` images,
-    split at random by `seed`. The one place that says which images a run trained and validated on."""
-    images, labels = images[:train_images], labels[:train_images]
-    train_index, validation_index = validation_split(len(images), validation_fraction, seed)
+def training_split(images: np.ndarray, labels: np.ndarray, hyper
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_train, y_train, x_validation, y_validation) of a run with hyperparameters `hyper`
+    (architecture.Hyperparameters): its first `train_images` images, split at random by `seed`, or,
+    with `folds` >= 2, with fold number `fold` as the validation split. The one place that says
+    which images a run trained and validated on."""
+    train_index, validation_index = split_indices(hyper.train_images, hyper.validation_fraction,
+                                                  hyper.seed, hyper.folds, hyper.fold)
     return images[train_index], labels[train_index], images[validation_index], labels[validation_index]
+
+
+def split_indices(train_images: int, validation_fraction: float, seed: int, folds: int = 0, fold: int = 0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, validation indices) among the first `train_images` training images."""
+    if folds >= 2:  # the seeded order, dealt into `folds` folds like cards
+        order = np.random.default_rng(seed).permutation(train_images)
+        held_out = np.zeros(train_images, bool)
+        held_out[order[fold::folds]] = True
+        return np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    return validation_split(train_images, validation_fraction, seed)

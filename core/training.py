@@ -221,8 +221,8 @@ def train(job: TrainingJob, data: Mnist, root: Path | None = None) -> runs.Run |
         return None
     logger.info("training #%s %r: %s", job.id, job.name, config.describe())
     keras.utils.set_random_seed(hyper.seed)
-    x_train, y_train, x_validation, y_validation = preprocessing.training_split(
-        data.x_train, data.y_train, hyper.train_images, hyper.validation_fraction, hyper.seed)
+    splits = preprocessing.training_split(data.x_train, data.y_train, hyper)
+    x_train, y_train, x_validation, y_validation = splits
     model = build_model(config, *preprocessing.pixel_statistics(x_train))
     # the epochs' weights wait outside the runs folder until the run is saved with them, whole
     with tempfile.TemporaryDirectory(prefix="mnist-explorer-epochs-") as epochs_folder:

@@ -112,3 +112,23 @@ def test_split_for_run_matches_the_training_split(tiny_mnist):
     _, validation = validation_split(100, 0.2, config.hyper.seed)
     np.testing.assert_array_equal(images, tiny_mnist.x_train[validation])
     assert evaluation.split_for_run(tiny_mnist, config, "test")[0] is tiny_mnist.x_test
+
+
+def test_cross_validation_folds_cover_every_image_once(tiny_mnist):
+    from core import preprocessing
+    from tests.conftest import tiny_config
+
+    held_out = []
+    for fold in range(4):
+        config = tiny_config(train_images=100)
+        config.hyper.folds, config.hyper.fold = 4, fold
+        assert not config.problems() and config.training_set_size() == 75
+        train, validation = preprocessing.split_indices(100, 0.1, config.hyper.seed, 4, fold)
+        assert not set(train) & set(validation) and len(train) + len(validation) == 100
+        images, _ = evaluation.split_for_run(tiny_mnist, config, "validation")
+        np.testing.assert_array_equal(images, tiny_mnist.x_train[validation])
+        held_out += validation.tolist()
+    assert sorted(held_out) == list(range(100))
+    config = tiny_config()
+    config.hyper.folds, config.hyper.fold = 1, 0
+    assert "folds must be 0" in " ".join(config.problems())

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import runs
-from core.architecture import build_model
+from core.architecture import TrainingConfig, build_model
 from dashboard.text import for_markdown
 from tests.conftest import tiny_config, valid_record
 
@@ -115,10 +115,8 @@ def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
     table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
     assert table["support"].sum() == 200
     # exactly the images the run was validated on: the same split function as training's
-    hyper = first.record["config"]["hyper"]
-    *_, validation_labels = preprocessing.training_split(
-        real_mnist.x_train, real_mnist.y_train, hyper["train_images"], hyper["validation_fraction"],
-        hyper["seed"])
+    hyper = TrainingConfig.from_dict(first.record["config"]).hyper
+    *_, validation_labels = preprocessing.training_split(real_mnist.x_train, real_mnist.y_train, hyper)
     assert table["support"].tolist() == np.bincount(validation_labels, minlength=10)[
         table["digit"]].tolist()
     accuracy = next(m.value for m in app.metric if m.label == "Accuracy")
