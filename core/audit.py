@@ -77,3 +77,23 @@ def cross_validated_probabilities(fold_runs: list[runs.Run], validation_probabil
             raise ValueError("a fold's probabilities do not match its validation images")
         result[held_out] = probabilities
     return np.arange(first.train_images), result
+
+
+def complete_cross_validations(candidates: list[runs.Run]) -> list[list[runs.Run]]:
+    """Sets of runs that are all the folds of one cross-validation (same network, settings, images
+    and seed), newest set first; each set in fold order."""
+    groups: dict[str, dict[int, runs.Run]] = {}
+    for run in candidates:
+        config = TrainingConfig.from_dict(run.record["config"])
+        if config.hyper.folds < 2:
+            continue
+        shared = config.to_dict()
+        shared["hyper"] = {**shared["hyper"], "fold": None}
+        groups.setdefault(repr(shared), {}).setdefault(config.hyper.fold, run)
+    complete = []
+    for folds in groups.values():
+        k = TrainingConfig.from_dict(next(iter(folds.values())).record["config"]).hyper.folds
+        if sorted(folds) == list(range(k)):
+            complete.append([folds[number] for number in range(k)])
+    return sorted(complete, key=lambda group: max(r.record.get("finished_at", 0) for r in group),
+                  reverse=True)

@@ -117,13 +117,19 @@ def cache_folder() -> Path:
     return cache_path().parent / "layouts"
 
 
+def stored_layout(key: str, folder: Path | None = None) -> np.ndarray | None:
+    """The layout stored under `key`, or None if there is none (or it is unreadable)."""
+    try:
+        return np.load((folder or cache_folder()) / f"{key}.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+
+
 def cached_layout(key: str, compute: Callable[[], np.ndarray], folder: Path | None = None) -> np.ndarray:
     """The layout stored under `key`, or `compute()`'s, stored for every later asker."""
     path = (folder or cache_folder()) / f"{key}.npy"
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        pass
+    if (stored := stored_layout(key, folder)) is not None:
+        return stored
     layout = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

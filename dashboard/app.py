@@ -37,6 +37,8 @@ else:
             st.Page("views/nearest.py", title="Nearest & farthest", icon=":material/straighten:"),
             st.Page("views/gray_levels.py", title="Gray levels", icon=":material/bar_chart:"),
             st.Page("views/preprocessing.py", title="Preprocessing", icon=":material/tune:"),
+            st.Page("views/digit_map.py", title="Map", icon=":material/scatter_plot:"),
+            st.Page("views/label_audit.py", title="Label audit", icon=":material/fact_check:"),
         ],
         "Networks": [
             st.Page("views/train.py", title="Train", icon=":material/model_training:"),

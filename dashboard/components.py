@@ -45,3 +45,29 @@ def confusion_with_images(key: str, images: np.ndarray, y_true: np.ndarray, prob
     gallery(gallery_key, images, cell, lambda i: f"#{i} P({predicted})={probabilities[i, predicted]:.2f} "
                                                    f"P({true})={probabilities[i, true]:.2f}")
     return true, predicted
+
+
+def wait_for(task, hint: str) -> None:
+    """A live line for a background task; the whole page is redrawn once when it has finished."""
+
+    def poll() -> None:
+        if task.future.done():
+            st.rerun(scope="app")
+        st.info(f"{task.description}: computing in the background, {task.seconds():.0f} s so far. "
+                f"{hint} Other pages stay usable; this one updates by itself.",
+                icon=":material/hourglass_top:")
+
+    st.fragment(run_every=1.0)(poll)()
+
+
+def selected_rows(event, figure) -> list[int]:
+    """The rows (customdata) of the points clicked or boxed/lassoed in a chart of `figure`."""
+    points = event.selection.points if event and event.selection else []
+    rows = []
+    for point in points:
+        if "customdata" in point:
+            value = point["customdata"]
+            rows.append(int(value[0] if isinstance(value, list) else value))
+        else:  # the trace's own customdata, by the point's position in it
+            rows.append(int(figure.data[point["curve_number"]].customdata[point["point_index"]]))
+    return sorted(set(rows))

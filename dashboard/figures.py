@@ -215,3 +215,50 @@ def activation_strip(values: np.ndarray, name: str) -> go.Figure:
     figure.update_layout(title=for_plotly(f"{name}: {len(values)} units"), height=130,
                          yaxis=dict(visible=False), margin=dict(t=30, b=10, l=10, r=10))
     return figure
+
+
+DIGIT_COLOURS = px.colors.qualitative.T10
+
+
+def digits_map(layout: np.ndarray, colour_by: str, values: np.ndarray, hover: list[str],
+               focus: int | None = None) -> go.Figure:
+    """The map: one WebGL point per image (Scattergl draws 20,000 points smoothly). `values` are
+    digits (colour_by a label), booleans (right/wrong) or scores in [0, 1] (label quality). Every
+    point carries its row in `layout` as customdata, whatever trace it is in."""
+    rows = np.arange(len(layout))
+    figure = go.Figure()
+    if colour_by == "label quality":
+        groups = [("quality", rows, dict(color=values, colorscale="Viridis_r", cmin=0, cmax=1,
+                                         colorbar=dict(title="label<br>quality")))]
+    elif colour_by == "right / wrong":
+        groups = [(name, rows[values == right], dict(color=colour))
+                  for name, right, colour in (("right", True, "#9ecae1"), ("wrong", False, "#d62728"))]
+    else:
+        groups = [(str(digit), rows[values == digit], dict(color=DIGIT_COLOURS[digit]))
+                  for digit in range(10)]
+    for name, members, marker in groups:
+        figure.add_trace(go.Scattergl(
+            x=layout[members, 0], y=layout[members, 1], mode="markers", name=name,
+            marker=dict(size=4, opacity=0.75, **{k: (v[members] if k == "color" and
+                                                     isinstance(v, np.ndarray) else v)
+                                                  for k, v in marker.items()}),
+            customdata=members, text=[hover[i] for i in members],
+            hovertemplate="%{text}<extra></extra>"))
+    if focus is not None:
+        figure.add_trace(go.Scattergl(x=layout[[focus], 0], y=layout[[focus], 1], mode="markers",
+                                      name="chosen", customdata=[focus], hoverinfo="skip",
+                                      marker=dict(size=16, color="rgba(0,0,0,0)",
+                                                  line=dict(width=2, color="black"))))
+    figure.update_layout(height=650, margin=dict(t=10, b=10, l=10, r=10), dragmode="lasso",
+                         legend=dict(title=colour_by, itemsizing="constant"), clickmode="event+select",
+                         xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
+    return figure
+
+
+def label_histogram(labels: np.ndarray) -> go.Figure:
+    counts = np.bincount(labels, minlength=10)
+    figure = go.Figure(go.Bar(x=list(range(10)), y=counts, marker_color=DIGIT_COLOURS[:10],
+                              hovertemplate="digit %{x}: %{y:,} images<extra></extra>"))
+    figure.update_layout(xaxis=dict(title="label", dtick=1), yaxis_title="images", height=260,
+                         margin=dict(t=10, b=10))
+    return figure

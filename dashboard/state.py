@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import analysis, data, evaluation, inspection, preprocessing, runs
+from core import analysis, data, embedding, evaluation, inspection, preprocessing, runs
 from core.architecture import TrainingConfig, build_model, summary_rows
+from core.tasks import BackgroundTasks
 from core.training import TrainingQueue, predict_probabilities
 
 logger = logging.getLogger(__name__)
@@ -214,3 +215,31 @@ def epoch_probabilities(run: runs.Run, split: str) -> np.ndarray:
     if bar is not None:
         bar.empty()
     return probabilities
+
+
+@st.cache_resource(show_spinner=False)
+def background_tasks() -> BackgroundTasks:
+    """The server's one worker for long computations (layouts), shared by every session."""
+    return BackgroundTasks(workers=1)
+
+
+@st.cache_data(show_spinner="Computing the activations...", max_entries=8)
+def map_features(split: str, sample: int, seed: int, run_id: str | None, layer: str | None) -> np.ndarray:
+    """The vectors that the map lays out and finds neighbours among: pixels, or a layer's activations."""
+    images = images_and_labels(split)[0][map_points(split, sample, seed)]
+    if run_id is None:
+        return embedding.pixel_features(images)
+    return embedding.layer_features(run_model(run_id), layer, images)
+
+
+def map_points(split: str, sample: int, seed: int) -> np.ndarray:
+    return embedding.chosen_images(len(images_and_labels(split)[1]), split, sample, seed)
+
+
+@st.cache_data(show_spinner="Reading the images with the network...", max_entries=8)
+def map_probabilities(run_id: str, split: str, sample: int, seed: int) -> np.ndarray:
+    """A run's probabilities on the map's points (the test split's come from the run's own cache)."""
+    points = map_points(split, sample, seed)
+    if split == "test":
+        return run_probabilities(run_id, "test")[points]
+    return predict_probabilities(run_model(run_id), images_and_labels(split)[0][points])

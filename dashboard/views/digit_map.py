@@ -1,0 +1,100 @@
+import numpy as np
+import streamlit as st
+
+from core import audit, embedding
+from dashboard import components, figures, state
+
+st.title("A map of the digits")
+st.caption("Every image is a point, placed so that images that look alike (to the pixels, or to a "
+           "layer of a network) sit together. Click a point, or draw a box or lasso around some.")
+
+# --- what to place, and how ------------------------------------------------------------------------
+left, middle, right = st.columns(3)
+split = left.radio("Points", ["test", "train"], horizontal=True, key="map_split", format_func={
+    "test": "the 10,000 test images", "train": "a sample of the training images"}.get)
+sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 5000, step=1000,
+                             key="map_sample", disabled=split == "test")
+seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
+usable = {run.id: run for run in state.usable_runs()}
+space = left.selectbox("Space", [embedding.PIXELS, *usable], key="map_space", format_func=lambda s: (
+    "raw pixels" if s == embedding.PIXELS else f"activations of {state.run_label(usable[s])}"))
+run_id = None if space == embedding.PIXELS else space
+layer = None
+if run_id:
+    layer = middle.selectbox("Layer (the last hidden one first)",
+                             embedding.layer_names(state.run_model(run_id)), key="map_layer")
+method = right.radio("Method", list(embedding.METHODS), horizontal=True, key="map_method",
+                     format_func=embedding.METHODS.get)
+parameters = {}
+for column, (name, (default, low, high)) in zip(st.columns(4), embedding.PARAMETERS[method].items()):
+    parameters[name] = column.number_input(name.replace("_", " "), type(default)(low), type(default)(high),
+                                           default, key=f"map-{method}-{name}")
+parameters = embedding.check_parameters(method, parameters)
+
+# --- the layout: from the cache, at once for PCA, or computed in the background -----------------
+points = state.map_points(split, sample, seed)
+features = state.map_features(split, sample, seed, run_id, layer)
+key = embedding.layout_key(split=split, sample=sample if split == "train" else None, seed=seed,
+                           data=state.mnist().source, run=run_id, layer=layer, method=method,
+                           parameters=parameters)
+compute = lambda: embedding.embed(features, method, parameters, seed)  # noqa: E731
+layout = embedding.cached_layout(key, compute) if method == "pca" else embedding.stored_layout(key)
+if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for whoever asks
+    task = state.background_tasks().submit(
+        key, f"{embedding.METHODS[method]} of {len(points):,} points",
+        lambda: embedding.cached_layout(key, compute))
+    if not task.future.done():
+        components.wait_for(task, "UMAP takes about 10 s for 10,000 points (its first run in a "
+                            "server also compiles it: about 45 s more); t-SNE about 35 s.")
+        st.stop()
+    if task.future.exception():
+        st.error(f"The layout could not be computed: {task.future.exception()}")
+        st.stop()
+    layout = task.future.result()
+
+# --- colours ---------------------------------------------------------------------------------------
+labels = state.images_and_labels(split)[1][points].astype(int)
+images = state.images_and_labels(split)[0]
+colour_run = run_id or next(iter(usable), None)
+choices = ["true label"] + (["predicted label", "right / wrong"] if colour_run else []) + (
+    ["label quality"] if colour_run and split == "test" else [])
+colour_by = st.radio("Colour by", choices, horizontal=True, key="map_colour")
+probabilities = state.map_probabilities(colour_run, split, sample, seed) if colour_run else None
+predicted = probabilities.argmax(axis=1) if probabilities is not None else labels
+values = {"true label": labels, "predicted label": predicted, "right / wrong": predicted == labels}.get(
+    colour_by)
+if colour_by == "label quality":
+    quality = audit.rank_label_issues(labels, probabilities).sort_values("index")["quality"].to_numpy()
+    values = quality
+if colour_run and colour_by != "true label":
+    st.caption(f"Predictions of {state.run_label(usable[colour_run])}.")
+hover = [f"#{points[row]}: label {labels[row]}, read {predicted[row]}" for row in range(len(points))]
+focus_index = st.session_state.get("map_focus")
+focus = int(np.flatnonzero(points == focus_index)[0]) if focus_index in points else None
+figure = figures.digits_map(layout, colour_by, values, hover, focus)
+event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),
+                        key=f"map-{key}")
+chosen = components.selected_rows(event, figure)
+
+# --- what was chosen ---------------------------------------------------------------------------------
+if len(chosen) == 1 or (not chosen and focus is not None):
+    row = chosen[0] if chosen else focus
+    index = int(points[row])
+    st.subheader(f"{split.capitalize()} image #{index}: label {labels[row]}"
+                 + (f", read as {predicted[row]}" if probabilities is not None else ""))
+    left, right = st.columns([1, 3])
+    left.image(figures.enlarged(images[index], 6), width=168)
+    if probabilities is not None:
+        right.plotly_chart(figures.probability_bars(probabilities[row]), key="map_probabilities")
+    nearest = embedding.nearest_neighbours(features, row)
+    st.markdown("**Its 8 nearest neighbours** in this space (Euclidean distance"
+                + (f" between {layer} activations)" if layer else " between pixels)"))
+    st.image([figures.enlarged(images[points[i]]) for i in nearest],
+             caption=[f"#{points[i]}: {labels[i]}" for i in nearest], width=84)
+elif len(chosen) > 1:
+    st.subheader(f"{len(chosen):,} images selected")
+    left, right = st.columns([1, 2])
+    left.plotly_chart(figures.label_histogram(labels[chosen]), key="map_histogram")
+    with right:
+        components.gallery("map_gallery", images, points[chosen],
+                           lambda i: f"#{i}: {state.images_and_labels(split)[1][i]}")
