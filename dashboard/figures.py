@@ -249,7 +249,9 @@ def digits_map(layout: np.ndarray, colour_by: str, values: np.ndarray, hover: li
                                       name="chosen", customdata=[focus], hoverinfo="skip",
                                       marker=dict(size=16, color="rgba(0,0,0,0)",
                                                   line=dict(width=2, color="black"))))
-    figure.update_layout(height=650, margin=dict(t=10, b=10, l=10, r=10), dragmode="lasso",
+    # zoom, not lasso, as the default drag: with a selection drag mode plotly turns clicks into no
+    # selection at all (checked in Chromium); the box and lasso tools are in the chart's toolbar
+    figure.update_layout(height=650, margin=dict(t=10, b=10, l=10, r=10), dragmode="zoom",
                          legend=dict(title=colour_by, itemsizing="constant"), clickmode="event+select",
                          xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
     return figure

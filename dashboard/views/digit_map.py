@@ -6,7 +6,8 @@ from dashboard import components, figures, state
 
 st.title("A map of the digits")
 st.caption("Every image is a point, placed so that images that look alike (to the pixels, or to a "
-           "layer of a network) sit together. Click a point, or draw a box or lasso around some.")
+           "layer of a network) sit together. Click a point; or pick the box or lasso tool at the "
+           "chart's top right and draw around some.")
 
 # --- what to place, and how ------------------------------------------------------------------------
 left, middle, right = st.columns(3)

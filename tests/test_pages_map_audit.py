@@ -1,0 +1,87 @@
+"""The Map and Label audit pages under AppTest, on real tiny runs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import audit, embedding, training
+from core.training import ACTIVE, TrainingJob
+from dashboard import state
+from tests.conftest import tiny_config
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+pytestmark = pytest.mark.real_data
+
+
+def open_page(name: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=300).run()
+    app.switch_page(f"views/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture
+def run(runs_folder, real_mnist, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_EXPLORER_CACHE", str(tmp_path / "cache"))  # layouts land here
+    return training.train(TrainingJob(tiny_config(epochs=2, train_images=5000), "mapper"), real_mnist,
+                          runs_folder)
+
+
+def test_the_map_of_pixels_and_of_a_layer_in_every_colouring(run, tmp_path):
+    app = open_page("digit_map")
+    assert any(Path(tmp_path / "cache" / "layouts").glob("*.npy"))  # PCA: at once, and cached
+    for colour in ("predicted label", "right / wrong", "label quality"):
+        app.radio(key="map_colour").set_value(colour).run()
+        assert not app.exception, colour
+    app.selectbox(key="map_space").set_value(run.id).run()
+    assert not app.exception and app.selectbox(key="map_layer").value
+
+
+def test_a_layout_that_takes_time_is_computed_in_the_background(run):
+    app = open_page("digit_map")
+    app.radio(key="map_split").set_value("train").run()
+    app.number_input(key="map_sample").set_value(1000).run()
+    app.radio(key="map_method").set_value("tsne").run()
+    app.number_input(key="map-tsne-n_iter").set_value(250).run()
+    assert "computing in the background" in app.info[0].value
+    tasks = state.background_tasks()
+    waited = [t for t in list(tasks._tasks.values()) if "t-SNE of 1,000 points" in t.description]
+    assert waited and all(t.future.result(timeout=240).shape == (1000, 2) for t in waited)
+    app.run()
+    assert not app.exception and not any("computing" in i.value for i in app.info)
+    assert app.radio(key="map_colour")  # the map is drawn
+
+
+def test_the_audit_of_the_test_set_says_which_runs_it_used(run, real_mnist):
+    app = open_page("label_audit")
+    assert not app.exception
+    flagged = next(m for m in app.metric if m.label == "Flagged by cleanlab").value
+    probabilities = state.run_probabilities(run.id, "test")
+    expected = int(audit.rank_label_issues(real_mnist.y_test, probabilities)["flagged"].sum())
+    assert flagged == f"{expected:,} of 10,000 images"
+    assert app.multiselect(key="audit_runs").value[0].id == run.id  # the runs used are named
+    assert "Download the review (0 marked)" in str(app.get("download_button")[0].proto)
+
+
+def test_the_training_set_audit_asks_for_a_cross_validation(runs_folder):
+    app = open_page("label_audit")
+    app.radio(key="audit_split").set_value("train").run()
+    assert "cross-validation" in app.info[0].value
+    queue = state.training_queue()
+    before = len(queue.jobs())
+    next(b for b in app.button if "cross-validation" in b.label).click().run()
+    new = queue.jobs()[before:]
+    assert [job.config.hyper.fold for job in new] == [0, 1, 2]
+    assert all(job.config.hyper.folds == 3 for job in new)
+    for job in new:
+        if job.status in ACTIVE:
+            job.stop()
+    assert all(job.done.wait(120) for job in new)
+
+
+def test_neighbours_on_the_page_match_the_core(run, real_mnist):
+    features = embedding.pixel_features(real_mnist.x_test)
+    assert embedding.nearest_neighbours(features, 0).tolist() == \
+        np.argsort(((features - features[0]) ** 2).sum(axis=1))[1:9].tolist()
