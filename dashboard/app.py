@@ -48,5 +48,5 @@ else:
             st.Page("views/inspect_inside.py", title="Inside the network", icon=":material/neurology:"),
             st.Page("views/draw.py", title="Draw", icon=":material/draw:"),
         ],
-    })
+    }, expanded=True)  # every page in sight: past twelve, Streamlit would hide some behind "View more"
 navigation.run()

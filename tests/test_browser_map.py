@@ -47,4 +47,17 @@ def test_click_a_point_then_lasso_some(tmp_path):
         page.get_by_text("images selected").wait_for(timeout=30_000)
         wait_until_idle(page)
         assert page.locator(".st-key-map_gallery img").count() >= 2
+        lassoed = page.inner_text("[data-testid='stMain'] h3")
+
+        # and a box, with the box tool: another selection, another count
+        page.locator("[data-testid='stMain'] .modebar-btn[data-title='Box Select']").click()
+        x, y = page.evaluate(POINT_ON_SCREEN, [7, 0])
+        page.mouse.move(x - 60, y - 60)
+        page.mouse.down()
+        page.mouse.move(x + 60, y + 60, steps=8)
+        page.mouse.up()
+        page.wait_for_function(
+            "old => { const h = document.querySelector('[data-testid=\"stMain\"] h3');"
+            " return h && h.innerText.includes('images selected') && h.innerText !== old; }",
+            arg=lassoed, timeout=30_000)
         assert page_errors(page) == []

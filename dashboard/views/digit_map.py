@@ -17,8 +17,9 @@ sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 50
                              key="map_sample", disabled=split == "test")
 seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
 usable = {run.id: run for run in state.usable_runs()}
-space = left.selectbox("Space", [embedding.PIXELS, *usable], key="map_space", format_func=lambda s: (
-    "raw pixels" if s == embedding.PIXELS else f"activations of {state.run_label(usable[s])}"))
+spaces = [*list(usable)[:1], embedding.PIXELS, *list(usable)[1:]]  # the newest run's view first
+space = left.selectbox("Space", spaces, key="map_space", format_func=lambda space: (
+    "raw pixels" if space == embedding.PIXELS else f"activations of {state.run_label(usable[space])}"))
 run_id = None if space == embedding.PIXELS else space
 layer = None
 if run_id:
