@@ -1,9 +1,25 @@
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.data import Mnist
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+def open_page(name: str, timeout: float = 120, **session_state):
+    """A new browser session (AppTest) on page `name`, with `session_state` set first; no exception."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in session_state.items():
+        app.session_state[key] = value
+    app.run()
+    app.switch_page(f"views/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import base64
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,20 +11,9 @@ from streamlit.testing.v1 import AppTest
 from core import inspection, runs, training
 from core.architecture import ConvLayer
 from core.training import ACTIVE, TrainingJob
-from tests.conftest import tiny_config
+from tests.conftest import open_page, tiny_config
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
-
-
-def open_page(name: str, **session) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    for key, value in session.items():
-        app.session_state[key] = value
-    app.run()
-    app.switch_page(f"views/{name}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
 
 
 def confusion_counts(app: AppTest) -> list[str]:

@@ -9,17 +9,14 @@ from streamlit.testing.v1 import AppTest
 from core import audit, embedding, training
 from core.training import ACTIVE, TrainingJob
 from dashboard import state
+from tests import conftest
 from tests.conftest import tiny_config
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
 
 
 def open_page(name: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=300).run()
-    app.switch_page(f"views/{name}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return conftest.open_page(name, timeout=300)
 
 
 @pytest.fixture

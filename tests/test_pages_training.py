@@ -1,7 +1,6 @@
 """The Train and Runs pages under AppTest: summaries, refusals, a real queued run, run management."""
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,17 +9,9 @@ from streamlit.testing.v1 import AppTest
 from core import runs
 from core.architecture import TrainingConfig, build_model
 from dashboard.text import for_markdown
-from tests.conftest import tiny_config, valid_record
+from tests.conftest import open_page, tiny_config, valid_record
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
-
-
-def open_page(name: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120).run()
-    app.switch_page(f"views/{name}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
 
 
 def parameters(app: AppTest) -> str:

@@ -15,9 +15,8 @@ from core.architecture import build_model
 from core.training import ACTIVE, TrainingJob
 from dashboard import state
 from dashboard.text import for_markdown
-from tests.conftest import tiny_config, valid_record
+from tests.conftest import APP, tiny_config, valid_record
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 pytestmark = pytest.mark.real_data
 
 
