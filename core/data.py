@@ -51,6 +51,10 @@ class DatasetError(Exception):
     """A source that is missing, corrupted or not MNIST; the message names the file and the fault."""
 
 
+class SourceAbsent(DatasetError):
+    """A source's file simply is not there (not damaged): normal for a cache on a first start."""
+
+
 class MnistUnavailable(Exception):
     """No source worked; `reasons` lists, per source, why."""
 
@@ -84,6 +88,8 @@ class Source:
     # Copied into the project cache once loaded; not the cache itself, nor a user's own file
     # (which may be a variant such as Fashion-MNIST that must not outlive the variable).
     cache_it: bool = True
+    # A cache that may well not exist yet: its absence is no news for the sidebar (its damage is).
+    optional: bool = False
 
 
 # --- readers -------------------------------------------------------------------------------------
@@ -93,7 +99,7 @@ def read_npz(path: Path) -> Mnist:
     """A Keras-style mnist.npz holding x_train, y_train, x_test, y_test."""
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"{path}: no such file")
+        raise SourceAbsent(f"{path}: no such file")
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in IDX_FILES if k not in archive.files]
@@ -278,8 +284,8 @@ def default_sources() -> list[Source]:
     cached = cache_path()
     keras_cache = Path.home() / ".keras" / "datasets" / "mnist.npz"
     sources += [
-        Source(f"project cache {cached}", lambda: read_npz(cached), cache_it=False),
-        Source(f"Keras cache {keras_cache}", lambda: read_npz(keras_cache)),
+        Source(f"project cache {cached}", lambda: read_npz(cached), cache_it=False, optional=True),
+        Source(f"Keras cache {keras_cache}", lambda: read_npz(keras_cache), optional=True),
         Source(f"offline copy in {HUB_PACKAGE} 0.1.4",
                lambda: read_hub_pickle(hub_pickle_path())),
         Source("download by keras.datasets.mnist", read_keras_download),
@@ -295,22 +301,25 @@ def load_mnist(
     """The first source that loads and validates; raise MnistUnavailable listing every failure."""
     sources = default_sources() if sources is None else sources
     cache = cache_path() if cache is None else cache
-    reasons: list[str] = []
+    reasons: list[str] = []  # every failure, for MnistUnavailable
+    skipped: list[str] = []  # those worth saying even when a later source works
     for source in sources:
         try:
             data = validate(source.load(), source.name, sizes)
         except DatasetError as error:
             reasons.append(f"{source.name}: {error}")
+            if not (source.optional and isinstance(error, SourceAbsent)):
+                skipped.append(reasons[-1])
             continue
         if source.cache_it:
             try:
                 write_cache(data, cache)
             except OSError as error:  # a read-only home still gets the data, only slower next time
-                reasons.append(f"could not write the cache {cache}: {error}")
+                skipped.append(f"could not write the cache {cache}: {error}")
         for array in (data.x_train, data.y_train, data.x_test, data.y_test):
             array.setflags(write=False)  # shared by every session and thread: nobody may change it
-        if reasons:
-            logger.warning("MNIST loaded from %s after skipping: %s", source.name, "; ".join(reasons))
+        if skipped:
+            logger.warning("MNIST loaded from %s after skipping: %s", source.name, "; ".join(skipped))
         return Mnist(data.x_train, data.y_train, data.x_test, data.y_test,
-                     source=source.name, skipped=tuple(reasons))
+                     source=source.name, skipped=tuple(skipped))
     raise MnistUnavailable(reasons)

@@ -210,3 +210,19 @@ def test_a_download_that_hangs_is_given_up(monkeypatch):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: time.sleep(5))
     with pytest.raises(DatasetError, match="gave no answer in 0 s|gave no answer in 1 s"):
         data.read_keras_download(timeout=0.5)
+
+
+def test_an_absent_optional_cache_is_no_news_but_a_damaged_one_is(tmp_path, tiny_mnist):
+    good = write_npz(tmp_path / "good.npz", tiny_mnist)
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"PK\x03\x04 broken")
+    sources = [
+        Source("absent cache", lambda: data.read_npz(tmp_path / "nope.npz"), optional=True),
+        Source("damaged cache", lambda: data.read_npz(damaged), optional=True),
+        Source("good", lambda: data.read_npz(good)),
+    ]
+    loaded = data.load_mnist(sources, cache=tmp_path / "cache.npz", sizes=SIZES)
+    assert [reason.split(":")[0] for reason in loaded.skipped] == ["damaged cache"]
+    with pytest.raises(MnistUnavailable) as error:  # when nothing works, every reason is listed
+        data.load_mnist(sources[:2], cache=tmp_path / "cache.npz", sizes=SIZES)
+    assert len(error.value.reasons) == 2
