@@ -25,7 +25,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import keras  # noqa: E402
 
 from core import architecture, inspection, runs  # noqa: E402
 from core.data import load_mnist  # noqa: E402
@@ -45,14 +44,14 @@ def median_seconds(action, repeats: int) -> float:
 def saving_share(data, folder: Path) -> dict:
     """Per preset, 3 epochs: seconds of each weights save / seconds of its epoch."""
     saves: list[float] = []
-    original = keras.Model.save_weights
+    original = runs.save_epoch_weights
 
-    def timed(self, *args, **kwargs):
+    def timed(*args, **kwargs):
         started = time.perf_counter()
-        original(self, *args, **kwargs)
+        original(*args, **kwargs)
         saves.append(time.perf_counter() - started)
 
-    keras.Model.save_weights = timed
+    runs.save_epoch_weights = timed
     result = {}
     try:
         for name in architecture.PRESETS:
@@ -65,7 +64,7 @@ def saving_share(data, folder: Path) -> dict:
             result[name] = {"epoch_seconds": epochs, "save_seconds": list(saves),
                             "share_median": statistics.median(shares)}
     finally:
-        keras.Model.save_weights = original
+        runs.save_epoch_weights = original
     return result
 
 

@@ -50,7 +50,7 @@ def model_at_epoch(run: runs.Run, epoch: int):
     if not 1 <= epoch <= len(weights):
         raise runs.RunError(f"run {run.name} kept {len(weights)} epoch(s); there is no epoch {epoch}")
     model = runs.load_model(run)  # the architecture and the standardisation, from the saved model
-    model.load_weights(weights[epoch - 1])
+    runs.load_epoch_weights(weights[epoch - 1], model)
     return model
 
 
@@ -71,7 +71,7 @@ def epoch_probabilities(run: runs.Run, split: str, images: np.ndarray,
     model = runs.load_model(run)
     result = np.empty(expected, np.float16)
     for number, path in enumerate(weights, 1):
-        model.load_weights(path)
+        runs.load_epoch_weights(path, model)
         result[number - 1] = predict_probabilities(model, images)
         if progress:
             progress(number, len(weights))

@@ -19,13 +19,15 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from core import files
 from core.architecture import ConfigError, TrainingConfig
 
 RUNS_ENV = "MNIST_EXPLORER_RUNS"
 MODEL_FILE = "model.keras"
 RECORD_FILE = "run.json"
-EPOCHS_DIR = "epochs"  # the weights after each full epoch: epochs/001.weights.h5, ...
+EPOCHS_DIR = "epochs"  # the weights after each full epoch: epochs/001.npz, ...
 PREDICTIONS_DIR = "predictions"  # caches computed from those, when first needed
 PARTIAL_PREFIX = ".partial-"
 MAX_NAME_LENGTH = 80
@@ -285,7 +287,23 @@ def _check_owner(run: Run, owner: str | None) -> None:
 def epoch_weights(run: Run) -> list[Path]:
     """The weight files of a run's full epochs, in order (none for runs made before they were kept)."""
     folder = run.folder / EPOCHS_DIR
-    return sorted(folder.glob("*.weights.h5")) if folder.is_dir() else []
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+
+
+def save_epoch_weights(path: Path, model) -> None:
+    """All of the model's weights, in its own order, as plain arrays: about 4 ms for the "best"
+    preset, against 30-40 ms for Keras's save_weights (which checked in at 2.9% of an epoch)."""
+    np.savez(path, *model.get_weights())
+
+
+def load_epoch_weights(path: Path, model) -> None:
+    """Give `model` (the run's own architecture) the weights saved in `path`."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            weights = [stored[f"arr_{number}"] for number in range(len(stored.files))]
+        model.set_weights(weights)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:  # cut short, or another net's
+        raise RunError(f"the weights in {path.name} cannot be used: {error}") from error
 
 
 def model_bytes(run: Run) -> bytes:

@@ -199,7 +199,7 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path):
 
         def on_epoch_end(self, epoch, logs=None):
             if number := job._epoch_done(logs or {}, time.perf_counter() - self.epoch_started):
-                self.model.save_weights(epochs_folder / f"{number:03d}.weights.h5")
+                runs.save_epoch_weights(epochs_folder / f"{number:03d}.npz", self.model)
 
     return LiveProgress()
 

@@ -23,8 +23,7 @@ def trained(real_mnist, tmp_path_factory):
 def test_every_full_epoch_is_kept_and_replay_is_exact(trained):
     run, images, _ = trained
     assert inspection.epochs_kept(run) == 3 == run.record["epochs_saved"]
-    assert [p.name for p in runs.epoch_weights(run)] == ["001.weights.h5", "002.weights.h5",
-                                                         "003.weights.h5"]
+    assert [p.name for p in runs.epoch_weights(run)] == ["001.npz", "002.npz", "003.npz"]
     per_epoch = inspection.epoch_probabilities(run, "test", images)
     assert per_epoch.shape == (3, 300, 10) and per_epoch.dtype == np.float16
     final = predict_probabilities(runs.load_model(run), images)
@@ -138,3 +137,11 @@ def test_every_method_gives_a_map_and_the_gradient_passes_the_sanity_check(best_
     scores = np.asarray(inspection.logit_function(best_network)(
         np.stack([images[0].astype(np.float32), covered])))[:, labels[0]]
     assert occluded[0, 0] == pytest.approx(scores[0] - scores[1], abs=1e-4)
+
+
+def test_a_damaged_epoch_file_is_said_not_raised_raw(real_mnist, tmp_path):
+    run = training.train(TrainingJob(tiny_config(epochs=2, train_images=1000)), real_mnist, tmp_path)
+    runs.epoch_weights(run)[0].write_bytes(b"PK\x03\x04 cut short")
+    with pytest.raises(runs.RunError, match="001.npz cannot be used"):
+        inspection.model_at_epoch(run, 1)
+    assert inspection.model_at_epoch(run, 2) is not None  # the other epochs still replay
