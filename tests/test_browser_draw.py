@@ -54,8 +54,10 @@ def test_draw_read_clear_and_upload(real_mnist, tmp_path):
         page.get_by_role("button", name="Clear").click()
         page.get_by_text("Draw a digit (or upload one)").wait_for(timeout=30_000)
         assert page.get_by_text("The network reads").count() == 0
+        wait_until_idle(page)  # Clear puts a new canvas in the page: draw on that one, once it is there
         canvas = page.locator("[data-testid='stMain'] canvas").last
         canvas.wait_for()
+        page.wait_for_timeout(1000)
         stroke(page, canvas.bounding_box(), [(0.5, 0.5), (0.52, 0.51)])  # a dot, not a digit
         page.get_by_text("draw one digit, bigger").wait_for(timeout=30_000)
         assert page.get_by_text("The network reads").count() == 0
