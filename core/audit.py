@@ -19,16 +19,26 @@ from core.architecture import TrainingConfig
 REVIEW_CHOICES = ("not reviewed", "label wrong", "fine", "unsure")
 
 
-def rank_label_issues(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
-    """Every image ranked from most to least suspicious: given and suggested label, cleanlab's
-    label quality score (0 = surely wrong, 1 = surely right) and whether cleanlab flags it."""
-    from cleanlab.filter import find_label_issues
+def _normalised(labels: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    return np.asarray(labels, dtype=int), probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def label_quality(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """cleanlab's label quality score of each image, in the images' order: 0 = surely wrong, 1 = surely
+    right (float16 caches do not add up to exactly 1, hence the normalisation)."""
     from cleanlab.rank import get_label_quality_scores
 
-    labels = np.asarray(labels, dtype=int)
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)  # float16 caches are not exact
-    quality = get_label_quality_scores(labels, probabilities, method="normalized_margin")
+    return get_label_quality_scores(*_normalised(labels, probabilities), method="normalized_margin")
+
+
+def rank_label_issues(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """Every image ranked from most to least suspicious: given and suggested label, the label
+    quality score and whether cleanlab flags it."""
+    from cleanlab.filter import find_label_issues
+
+    labels, probabilities = _normalised(labels, probabilities)
+    quality = label_quality(labels, probabilities)
     flagged = find_label_issues(labels, probabilities, filter_by="prune_by_noise_rate")
     suggested = probabilities.argmax(axis=1)
     rows = np.arange(len(labels))

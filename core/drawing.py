@@ -149,7 +149,7 @@ def digit_problem(gray: np.ndarray) -> str:
         return ""  # nothing drawn yet: the page waits for a drawing
     rows, columns = np.nonzero(ink)
     extent = max(rows.max() - rows.min(), columns.max() - columns.min()) + 1
-    if ink.sum() < max(4, MIN_INK_FRACTION * ink.size) or extent < MIN_EXTENT * min(ink.shape):
+    if is_blank(gray) or extent < MIN_EXTENT * min(ink.shape):
         return "There is too little ink to read: draw one digit, bigger."
     if ink.mean() > MAX_INK_FRACTION:
         return ("This does not look like one digit: ink covers "

@@ -66,11 +66,18 @@ class Progress:
     message: str = ""
     run_id: str | None = None
 
+    def epochs_done(self) -> float:
+        """Full epochs plus the finished share of the current one, e.g. 2.5."""
+        return self.epoch + (self.batch / self.batches if self.batches else 0)
+
+    def fraction_done(self) -> float:
+        return min(1.0, self.epochs_done() / self.epochs) if self.epochs else 0.0
+
     def eta_seconds(self) -> float | None:
         """Seconds left, from the pace so far; None before the first batches."""
         if self.status != "running" or not self.batches or not self.started:
             return None
-        done = self.epoch + self.batch / self.batches
+        done = self.epochs_done()
         if done <= 0:
             return None
         return (time.time() - self.started) * (self.epochs - done) / done
@@ -103,10 +110,8 @@ class TrainingJob:
     def summary(self) -> dict:
         """What anyone may see of the job: no curves, no controls."""
         with self._lock:
-            progress = self._progress
-            return {"id": self.id, "name": self.name or f"#{self.id}", "status": progress.status,
-                    "architecture": self.config.describe(), "epoch": progress.epoch,
-                    "epochs": progress.epochs, "done": _fraction_done(progress)}
+            return {"name": self.name or f"#{self.id}", "status": self._progress.status,
+                    "architecture": self.config.describe(), "progress": self._progress.fraction_done()}
 
     def update(self, **changes) -> None:
         with self._lock:
@@ -168,13 +173,6 @@ class TrainingJob:
             progress.epoch += 1
             progress.batch = 0
             return progress.epoch
-
-
-def _fraction_done(progress: Progress) -> float:
-    if progress.status != "running" or not progress.epochs:
-        return 1.0 if progress.status in ("finished",) else 0.0
-    batches = progress.batch / progress.batches if progress.batches else 0
-    return min(1.0, (progress.epoch + batches) / progress.epochs)
 
 
 def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from core import evaluation
 from dashboard import figures
 
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
@@ -27,8 +28,6 @@ def confusion_with_images(key: str, images: np.ndarray, y_true: np.ndarray, prob
                           as_percent: bool, split: str, gallery_key: str) -> tuple[int, int] | None:
     """The clickable confusion matrix; a click on a cell shows its images below it. Returns the
     clicked cell (true, predicted), if any."""
-    from core import evaluation
-
     y_pred = probabilities.argmax(axis=1)
     counts = evaluation.confusion(y_true, y_pred)
     event = st.plotly_chart(figures.confusion_matrix(counts, as_percent), on_select="rerun",

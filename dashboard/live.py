@@ -52,9 +52,8 @@ def _show(job: TrainingJob, curves: bool) -> None:
                 f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
                 "It starts by itself when its turn comes.")
     elif status == "running":
-        done = progress.epoch + (progress.batch / progress.batches if progress.batches else 0)
         eta = progress.eta_seconds()
-        st.progress(min(done / progress.epochs, 1.0), text=(
+        st.progress(progress.fraction_done(), text=(
             f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
             f"batch {progress.batch}/{progress.batches}"
             + (f", about {eta:.0f} s left" if eta is not None else "")))
@@ -100,12 +99,7 @@ def _server_queue() -> None:
         st.caption(f"No other session's training is queued or running (at most {queue.max_running} "
                    f"run at once; the queue holds at most {queue.max_queued}).")
         return
-    rows = []
-    for job in theirs:
-        summary = job.summary()
-        rows.append({"position": str(queue.position(job) or "running"), "name": summary["name"],
-                     "architecture": summary["architecture"], "status": summary["status"],
-                     "progress": summary["done"]})
+    rows = [{"position": str(queue.position(job) or "running"), **job.summary()} for job in theirs]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", column_config={
         "position": st.column_config.TextColumn(), "progress": st.column_config.ProgressColumn(
             min_value=0.0, max_value=1.0, format="percent")})

@@ -223,13 +223,17 @@ def background_tasks() -> BackgroundTasks:
     return BackgroundTasks(workers=1)
 
 
-@st.cache_data(show_spinner="Computing the activations...", max_entries=8)
+@st.cache_resource(show_spinner="Computing the activations...", max_entries=4)
 def map_features(split: str, sample: int, seed: int, run_id: str | None, layer: str | None) -> np.ndarray:
-    """The vectors that the map lays out and finds neighbours among: pixels, or a layer's activations."""
+    """The vectors that the map lays out and finds neighbours among: pixels, or a layer's activations.
+
+    A resource, not data: 10,000 x 784 floats are 31 MB, which cache_data would copy on every rerun.
+    """
     images = images_and_labels(split)[0][map_points(split, sample, seed)]
-    if run_id is None:
-        return embedding.pixel_features(images)
-    return embedding.layer_features(run_model(run_id), layer, images)
+    features = (embedding.pixel_features(images) if run_id is None
+                else embedding.layer_features(run_model(run_id), layer, images))
+    features.setflags(write=False)  # shared by every session
+    return features
 
 
 def map_points(split: str, sample: int, seed: int) -> np.ndarray:

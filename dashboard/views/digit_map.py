@@ -66,8 +66,7 @@ predicted = probabilities.argmax(axis=1) if probabilities is not None else label
 values = {"true label": labels, "predicted label": predicted, "right / wrong": predicted == labels}.get(
     colour_by)
 if colour_by == "label quality":
-    quality = audit.rank_label_issues(labels, probabilities).sort_values("index")["quality"].to_numpy()
-    values = quality
+    values = audit.label_quality(labels, probabilities)
 if colour_run and colour_by != "true label":
     st.caption(f"Predictions of {state.run_label(usable[colour_run])}.")
 hover = [f"#{points[row]}: label {labels[row]}, read {predicted[row]}" for row in range(len(points))]
