@@ -50,7 +50,7 @@ def student(number: int, report: dict, lock: threading.Lock):
         yield
     app.number_input(key="images-given").set_value(2000).run()
     for attempt in range(rng.choice([1, 2])):
-        app.number_input(key="epochs-given").set_value(1 + attempt).run()
+        app.slider(key="epochs-given").set_value(1 + attempt).run()
         app.number_input(key="seed-given").set_value(number).run()
         next(b for b in app.button if b.label == "Train").click().run()
         problems += [f"train: {e.value}" for e in app.exception]

@@ -32,7 +32,7 @@ DRAWINGS = 200
 
 def main() -> None:
     data = load_mnist()
-    config = architecture.preset("best")  # the Draw page's one-click default network
+    config = architecture.preset("sprint")  # the Draw page's one-click default network
     config.hyper.epochs, config.hyper.train_images = 1, 10_000
     with tempfile.TemporaryDirectory() as folder:
         model = runs.load_model(train(TrainingJob(config), data, Path(folder)))

@@ -92,6 +92,8 @@ async def new_session(browser, url):
 async def start_training(browser, url, name: str, epochs: int):
     page = await new_session(browser, url)
     await open_page(page, "Train")
+    await page.get_by_text("Type exact values").click()  # number fields instead of sliders
+    await idle(page)
     for label, value in (("Epochs", str(epochs)),):
         field = page.get_by_role("spinbutton", name=label)
         await field.fill(value)

@@ -1,13 +1,16 @@
-"""Train every preset on the full data, through the dashboard's training path, and record when each
-reaches its reference accuracy (the classic analysis's numbers, docs/reference.md).
+"""Train every preset on the full data, three seeds each, through the dashboard's training path, and
+record its parameters, epochs, test accuracy per seed and mean, and training seconds.
+
+The classic presets are held to the classic analysis's validation accuracies (docs/reference.md);
+the fast ones to the test accuracy and the training time they promise.
 
     .venv/bin/python benchmarks/preset_accuracy.py [preset ...]
 """
 
 from __future__ import annotations
 
-import itertools
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -20,10 +23,11 @@ from core import architecture  # noqa: E402
 from core.data import load_mnist  # noqa: E402
 from core.training import TrainingJob, train  # noqa: E402
 
-# preset: (accuracy to reach, on which split, epochs it may take). The classic analysis reported
-# validation accuracy for its three networks; the convnet's aim is a test accuracy.
-TARGETS = {"given": (0.96, "validation", 10), "compact": (0.95, "validation", 13),
-           "best": (0.973, "validation", 10), "conv": (0.992, "test", 6)}
+SEEDS = (0, 1, 2)
+# preset: (accuracy to reach, on which split, at most this many seconds of training or None)
+TARGETS = {"given": (0.96, "validation", None), "compact": (0.95, "validation", None),
+           "best": (0.973, "validation", None), "sprint": (0.99, "test", 10),
+           "conv": (0.994, "test", 120), "mlp": (0.985, "test", 45)}
 
 
 def main(names: list[str]) -> None:
@@ -31,33 +35,46 @@ def main(names: list[str]) -> None:
     out = ROOT / "benchmarks" / "results" / "preset_accuracy.json"
     report = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
-        target, split, epochs = TARGETS[name]
+        target, split, seconds_allowed = TARGETS[name]
+        seeds = []
+        for seed in SEEDS:
+            config = architecture.preset(name)
+            config.hyper.seed = seed
+            started = time.perf_counter()
+            with tempfile.TemporaryDirectory() as runs_folder:
+                run = train(TrainingJob(config, f"{name} seed {seed}"), data, Path(runs_folder))
+            record = run.record
+            seeds.append({
+                "seed": seed,
+                "test_accuracy": round(record["test_accuracy"], 4),
+                # the classic analysis read the best epoch's validation accuracy
+                "best_validation_accuracy": round(max(record["history"]["val_accuracy"]), 4),
+                "training_seconds": round(record["training_seconds"], 1),
+                "seconds_per_epoch": [round(s, 2) for s in record["epoch_seconds"]],
+                "wall_seconds_with_evaluation_and_save": round(time.perf_counter() - started, 1),
+            })
+            print(name, json.dumps(seeds[-1]), flush=True)
+        accuracy = statistics.mean(s["test_accuracy" if split == "test" else "best_validation_accuracy"]
+                                   for s in seeds)
+        seconds = statistics.mean(s["training_seconds"] for s in seeds)
         config = architecture.preset(name)
-        config.hyper.epochs = epochs
-        job = TrainingJob(config, name)
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as runs_folder:
-            run = train(job, data, Path(runs_folder))
-        wall = time.perf_counter() - started
-        history, seconds = run.record["history"], run.record["epoch_seconds"]
-        elapsed = list(itertools.accumulate(seconds))
-        reached = next((i for i, acc in enumerate(history["val_accuracy"]) if acc >= target), None)
         report[name] = {
-            "parameters": run.record["parameters"],
-            "target": f"{split} accuracy >= {target}",
-            "target_met": (run.record["test_accuracy"] >= target if split == "test"
-                           else reached is not None),
-            "epochs_trained": len(seconds),
-            "validation_accuracy_per_epoch": [round(a, 4) for a in history["val_accuracy"]],
-            "final_validation_accuracy": run.record["validation_accuracy"],
-            "test_accuracy": run.record["test_accuracy"],
-            "reached_target_at_epoch": None if reached is None else reached + 1,
-            "seconds_to_target": None if reached is None else round(elapsed[reached], 1),
-            "seconds_per_epoch": round(sum(seconds) / len(seconds), 2),
-            "wall_seconds_with_evaluation_and_save": round(wall, 1),
+            "description": config.describe(),
+            "parameters": config.parameter_count(),
+            "epochs": config.hyper.epochs,
+            "target": f"mean {split} accuracy >= {target}"
+                      + (f" in <= {seconds_allowed} s of training" if seconds_allowed else ""),
+            "mean_test_accuracy": round(statistics.mean(s["test_accuracy"] for s in seeds), 4),
+            "mean_best_validation_accuracy": round(
+                statistics.mean(s["best_validation_accuracy"] for s in seeds), 4),
+            "mean_training_seconds": round(seconds, 1),
+            "target_met": accuracy >= target and (seconds_allowed is None or seconds <= seconds_allowed),
+            "seeds": seeds,
+            "measured": time.strftime("%Y-%m-%d %H:%M"),
         }
-        print(name, json.dumps(report[name]), flush=True)
         out.write_text(json.dumps(report, indent=2))
+    print(json.dumps({name: {key: value for key, value in result.items() if key != "seeds"}
+                      for name, result in report.items()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -29,8 +29,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--lr-decay", type=float, help="multiply the learning rate by this each epoch")
+    parser.add_argument("--schedule", choices=architecture.SCHEDULES,
+                        help="how the learning rate moves: held, decayed per epoch, or one cycle")
+    parser.add_argument("--lr-decay", type=float,
+                        help="multiply the learning rate by this each epoch (the step schedule)")
+    parser.add_argument("--warmup", type=float, help="one-cycle: the share of steps spent warming up")
+    parser.add_argument("--label-smoothing", type=float)
     parser.add_argument("--optimizer", choices=architecture.OPTIMIZERS)
+    parser.add_argument("--beta-1", type=float, help="Adam and Nadam")
+    parser.add_argument("--beta-2", type=float, help="Adam and Nadam")
     parser.add_argument("--validation-fraction", type=float)
     parser.add_argument("--patience", type=int)
     parser.add_argument("--seed", type=int)
@@ -61,8 +68,11 @@ def config_from(arguments: argparse.Namespace) -> architecture.TrainingConfig:
     if arguments.hidden is not None:
         config.preset = "custom"
         config.dense = [architecture.DenseLayer(units) for units in arguments.hidden]
-    for field in ("epochs", "batch_size", "learning_rate", "lr_decay", "optimizer", "validation_fraction",
-                  "patience", "seed", "train_images"):
+    if arguments.lr_decay is not None and arguments.schedule is None:
+        arguments.schedule = "step"  # a decay per epoch is what the step schedule does
+    for field in ("epochs", "batch_size", "learning_rate", "schedule", "lr_decay", "warmup",
+                  "label_smoothing", "optimizer", "beta_1", "beta_2", "validation_fraction", "patience",
+                  "seed", "train_images"):
         if (value := getattr(arguments, field)) is not None:
             setattr(config.hyper, field, value)
     return config

@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from core import preprocessing, runs
-from core.architecture import TrainingConfig, build_model
+from core.architecture import TrainingConfig, build_model, targets
 from core.data import Mnist
 
 logger = logging.getLogger(__name__)
 
 # How many recent per-batch losses a job keeps for the live curve; older ones are thinned out.
 MAX_BATCH_POINTS = 2000
+# Images per batch when evaluating: any size gives the same scores; large ones take less time.
+VALIDATION_BATCH = 1024
 # How many ended jobs the queue remembers (their runs are on disk; this is only the live view's).
 KEPT_ENDED_JOBS = 50
 
@@ -56,6 +58,8 @@ class Progress:
     epochs: int = 0
     batch: int = 0  # batches completed in the current epoch
     batches: int = 0  # batches per epoch
+    batches_per_report: int = 1  # Keras runs this many batches per call, then reports (and may stop)
+    phase: str = ""  # while running: "training", then "evaluating and saving" once the epochs are over
     history: dict[str, list[float]] = field(default_factory=dict)  # per full epoch, Keras's names
     epoch_seconds: list[float] = field(default_factory=list)
     batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch + fraction, loss)
@@ -95,6 +99,7 @@ class TrainingJob:
         self._progress = Progress(epochs=config.hyper.epochs)
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self.training_ended = threading.Event()  # the epochs are over; evaluation and saving may follow
         self.done = threading.Event()
 
     def progress(self) -> Progress:
@@ -136,12 +141,18 @@ class TrainingJob:
             if progress.status == "queued":
                 progress.status, progress.finished = "cancelled", time.time()
                 progress.message = "cancelled before it started: nothing was trained"
+                self.training_ended.set()
                 self.done.set()
                 return "cancelled"
             if progress.status == "running":
                 self._stop.set()
                 return "stopping"
             return progress.status
+
+    def progress_of_epoch(self) -> float:
+        """The share of the current epoch's batches done: 1 once they all are."""
+        with self._lock:
+            return self._progress.batch / max(self._progress.batches, 1)
 
     @property
     def stop_requested(self) -> bool:
@@ -151,7 +162,7 @@ class TrainingJob:
     def _batch_done(self, batch: int, loss: float) -> None:
         with self._lock:
             progress = self._progress
-            progress.batch = batch + 1
+            progress.batch = min(batch + 1, progress.batches)  # a group of steps may end past the last
             position = progress.epoch + progress.batch / max(progress.batches, 1)
             progress.batch_losses.append((position, loss))
             if len(progress.batch_losses) > MAX_BATCH_POINTS:
@@ -175,16 +186,19 @@ class TrainingJob:
             return progress.epoch
 
 
-def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path):
+def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path, validation: tuple):
     import keras
 
     class LiveProgress(keras.callbacks.Callback):
         """Reports every batch and epoch to the job; stops training when asked to, and at once when
-        the loss is no longer a finite number (nothing useful can come after a NaN). Keeps the
-        weights of every full epoch, for replaying the training later (core.inspection)."""
+        the loss is no longer a finite number (nothing useful can come after a NaN). Validates every
+        full epoch, and only those: Keras would validate a stopped one too, which can take seconds
+        after a click on Stop. Keeps the weights of every full epoch, for replaying the training
+        later (core.inspection)."""
 
         def on_train_begin(self, logs=None):
-            job.update(batches=batches)
+            job.update(batches=batches, batches_per_report=self.model.steps_per_execution,
+                       phase="training")
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch_started = time.perf_counter()
@@ -196,7 +210,12 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path):
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            if number := job._epoch_done(logs or {}, time.perf_counter() - self.epoch_started):
+            logs = logs if logs is not None else {}
+            if job.progress_of_epoch() >= 1:  # a full epoch; the logs go on to EarlyStopping too
+                scores = self.model.evaluate(*validation, batch_size=VALIDATION_BATCH, verbose=0,
+                                             return_dict=True)
+                logs.update({f"val_{name}": value for name, value in scores.items()})
+            if number := job._epoch_done(logs, time.perf_counter() - self.epoch_started):
                 runs.save_epoch_weights(epochs_folder / f"{number:03d}.npz", self.model)
 
     return LiveProgress()
@@ -234,18 +253,21 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
 
     config, hyper = job.config, job.config.hyper
     x_train, y_train, x_validation, y_validation = splits
-    callbacks = [_progress_callback(job, -(-len(x_train) // hyper.batch_size), epochs_folder)]
-    if hyper.lr_decay < 1:
-        callbacks.append(keras.callbacks.LearningRateScheduler(
-            lambda epoch: hyper.learning_rate * hyper.lr_decay ** epoch))
+    y_train, y_validation = targets(config, y_train), targets(config, y_validation)
+    callbacks = [_progress_callback(job, config.steps_per_epoch(), epochs_folder,
+                                    (x_validation, y_validation))]
     early_stopping = None
     if hyper.patience:
         early_stopping = keras.callbacks.EarlyStopping(
             patience=hyper.patience, restore_best_weights=True, monitor="val_loss")
         callbacks.append(early_stopping)
     started = time.perf_counter()
-    model.fit(x_train, y_train, validation_data=(x_validation, y_validation),
-              batch_size=hyper.batch_size, epochs=hyper.epochs, callbacks=callbacks, verbose=0)
+    try:
+        model.fit(x_train, y_train, batch_size=hyper.batch_size, epochs=hyper.epochs, callbacks=callbacks,
+                  verbose=0)
+    finally:
+        job.update(phase="evaluating and saving")
+        job.training_ended.set()  # a page waiting on Stop can say "stopped" now, not after the save
     training_seconds = time.perf_counter() - started
     progress = job.progress()
     if progress.diverged:
@@ -254,8 +276,10 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         return None  # stopped before a single epoch ended: nothing worth keeping
     else:
         status = "stopped" if job.stop_requested else "finished"
-        _, validation_accuracy = model.evaluate(x_validation, y_validation, verbose=0)
-        _, test_accuracy = model.evaluate(data.x_test, data.y_test, verbose=0)
+        _, validation_accuracy = model.evaluate(x_validation, y_validation, batch_size=VALIDATION_BATCH,
+                                                verbose=0)
+        _, test_accuracy = model.evaluate(data.x_test, targets(config, data.y_test),
+                                          batch_size=VALIDATION_BATCH, verbose=0)
     record = {
         "name": job.name or f"{config.preset} {time.strftime('%H:%M:%S')}",
         "status": status,
@@ -413,7 +437,9 @@ class TrainingQueue:
         except Exception as error:  # shown on the page; the worker lives on for the next job
             logger.exception("training #%s %r failed", job.id, job.name)
             job.update(status="failed", finished=time.time(), message=f"{type(error).__name__}: {error}")
+            job.training_ended.set()
             return
+        job.training_ended.set()  # also when it never started
         if run is None:
             if job.status != "cancelled":
                 job.update(status="stopped", finished=time.time(),

@@ -1,9 +1,10 @@
-"""The live view of trainings, shared by the Train and Draw pages.
+"""The live view of trainings, shared by the Train, Draw and other pages.
 
 Jobs live in the server's TrainingQueue, not in the page: this view only reads copies of their
-progress, in a fragment that redraws itself every REFRESH_SECONDS while any of them is queued or
-running, and redraws the whole page once when the last of them ends. A session sees the controls
-of its own jobs only; other sessions' jobs are listed read-only.
+progress, in fragments that redraw themselves while any of them is queued or running (the statuses
+every REFRESH_SECONDS, the curves every CURVES_SECONDS), and redraws the whole page once when the
+last of them ends. A session sees the controls of its own jobs only; other sessions' jobs are listed
+read-only.
 """
 
 from __future__ import annotations
@@ -17,37 +18,68 @@ from core.training import ACTIVE, NotYours, TrainingJob
 from dashboard import figures, state
 from dashboard.text import for_markdown
 
-# Every redraw costs the training some CPU on a 2-core machine: benchmarks/training_overhead.py
-# --browser measures epochs 1.13-1.24x as long as a bare fit while a browser on the same two cores
-# watches at this rate (most of it the browser's own rendering); see also dashboard/compat.py.
-REFRESH_SECONDS = 1.0
+# Every redraw costs the training CPU on a 2-core machine, most of it the browser's own rendering.
+# With the statuses and the curves both redrawn every second, epochs took 1.27x as long as a bare
+# fit while the page was watched; at these rates, 1.04x as long as when the tab shows another page
+# (benchmarks/training_overhead.py --browser). A click on Stop does not wait for a redraw.
+REFRESH_SECONDS = 2.0
+CURVES_SECONDS = 6.0
+# After a click on Stop, how long the page waits for the epoch loop to end, so that it says
+# "stopped" in the same redraw; Keras stops after its current group of batches (about 0.1 s).
+STOP_WAIT_SECONDS = 0.8
 
 
 def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: bool = False) -> None:
-    """Show the jobs that `jobs()` returns, newest first, live; with `others`, the server's queue."""
+    """Show the jobs that `jobs()` returns, newest first, live; with `curves`, the curves of the
+    running (or else the latest) one; with `others`, the server's queue."""
     active = any(job.status in ACTIVE for job in jobs())
-    st.fragment(run_every=REFRESH_SECONDS if active else None)(_show_all)(jobs, curves, others, active)
+    st.fragment(run_every=REFRESH_SECONDS if active else None)(_show_all)(jobs, others, active)
+    if curves:
+        st.fragment(run_every=CURVES_SECONDS if active else None)(_curves)(jobs)
 
 
-def _show_all(jobs: Callable[[], list[TrainingJob]], curves: bool, others: bool, was_active: bool) -> None:
+def _show_all(jobs: Callable[[], list[TrainingJob]], others: bool, was_active: bool) -> None:
     shown = list(reversed(jobs()))
-    for number, job in enumerate(shown):
+    for job in shown:
         with st.container(border=True):
-            # curves for what is going on, and for the latest result; older ones stay one line
-            _show(job, curves and (job.status in ACTIVE or number == 0))
+            _show(job)
     if others:
         _server_queue()
     if was_active and not any(job.status in ACTIVE for job in shown):
         st.rerun(scope="app")  # the last one ended: redraw the whole page once, without the timer
 
 
-def _show(job: TrainingJob, curves: bool) -> None:
+def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
+    shown = list(reversed(jobs()))
+    job = next((job for job in shown if job.status == "running"), shown[0] if shown else None)
+    if job is None:
+        return
+    progress = job.progress()
+    if progress.history or progress.batch_losses:
+        st.caption(f"Curves of run {for_markdown(job.name or f'#{job.id}')}"
+                   + (f", redrawn every {CURVES_SECONDS:g} s" if job.status in ACTIVE else ""))
+        st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
+                        key="live-curves")
+
+
+def _show(job: TrainingJob) -> None:
     queue = state.training_queue()
     progress = job.progress()
     status = progress.status
     mine = job.owner == state.owner()
-    st.subheader(f"Run {for_markdown(job.name or f'#{job.id}')}: {status}")
-    if status == "queued":
+    title = f"Run {for_markdown(job.name or f'#{job.id}')}"
+    headline = st.empty()
+    if status == "running" and job.stop_requested and not job.training_ended.is_set():
+        headline.subheader(f"{title}: stopping...")  # at once; then wait a moment for the loop to end
+        job.training_ended.wait(STOP_WAIT_SECONDS)
+        progress = job.progress()
+        status = progress.status
+    finishing = status == "running" and progress.phase == "evaluating and saving"
+    headline.subheader(f"{title}: {_label(status, finishing, job.stop_requested)}")
+    if finishing:
+        st.info(f"{'Stopped' if job.stop_requested else 'Trained'} after {progress.epoch} full epoch(s): "
+                "evaluating on the test set and saving...")
+    elif status == "queued":
         st.info(f"Waiting in the queue, position {queue.position(job)}: "
                 f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
                 "It starts by itself when its turn comes.")
@@ -57,6 +89,9 @@ def _show(job: TrainingJob, curves: bool) -> None:
             f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
             f"batch {progress.batch}/{progress.batches}"
             + (f", about {eta:.0f} s left" if eta is not None else "")))
+        if progress.batches_per_report > 1:
+            st.caption(f"Batches run {progress.batches_per_report} at a time: progress (and Stop) "
+                       "moves in such steps.")
     elif status in ("finished", "stopped") and progress.run_id:
         st.success(f"{progress.message} Saved: it is on the Runs page.")
     elif status == "diverged":
@@ -65,7 +100,7 @@ def _show(job: TrainingJob, curves: bool) -> None:
     else:
         (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")
 
-    if status in ACTIVE and mine:
+    if status in ACTIVE and mine and not job.stop_requested:
         # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"
         st.button("Stop" if status == "running" else "Cancel", key=f"stop-{job.id}",
                   on_click=_stop, args=(job,))
@@ -73,9 +108,15 @@ def _show(job: TrainingJob, curves: bool) -> None:
         (st.error if said.startswith("training #") else st.toast)(said)
     if status in ACTIVE and not mine:
         st.caption("Started by another session: only it can stop it.")
-    if curves and (progress.history or progress.batch_losses):
-        st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
-                        key=f"curves-{job.id}")
+
+
+def _label(status: str, finishing: bool, stop_requested: bool) -> str:
+    """What the headline says: the status, or where a running job is in its ending."""
+    if status != "running":
+        return status
+    if finishing:
+        return "stopped" if stop_requested else "trained"
+    return "stopping..." if stop_requested else "running"
 
 
 def _stop(job: TrainingJob) -> None:
@@ -84,7 +125,7 @@ def _stop(job: TrainingJob) -> None:
     except NotYours as refusal:  # the owner check is the queue's, whatever the page shows
         said = str(refusal)
     else:
-        said = ("Stopping after the current batch..." if outcome == "stopping" else
+        said = ("Stopping after the current group of batches..." if outcome == "stopping" else
                 "Cancelled before it started: it has left the queue.")
     st.session_state[f"stopped-{job.id}"] = said
 

@@ -114,6 +114,16 @@ def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
     wait_until_idle(page, timeout)
 
 
+def press_slider(page, label: str, *keys: str) -> None:
+    """Move a labelled Streamlit slider with the keyboard ("Home", "End", "ArrowRight"...), as a
+    user would, and wait for the rerun."""
+    slider = page.get_by_role("slider", name=label)
+    slider.focus()
+    for key in keys:
+        slider.press(key)
+    wait_until_idle(page)
+
+
 def enter(page, label: str, value, role: str = "spinbutton") -> None:
     """Type a value into a labelled Streamlit input, submit it with Enter, wait for the rerun."""
     field = page.get_by_role(role, name=label)

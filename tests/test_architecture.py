@@ -19,10 +19,12 @@ def test_preset_parameter_counts_equal_keras(name, parameters):
     assert rows[-1]["output shape"] == "(None, 10)"
 
 
-def test_conv_preset_builds_and_is_small():
-    model = build_model(preset("conv"), *STATS)
+@pytest.mark.parametrize("name", ["sprint", "conv", "mlp"])
+def test_fast_presets_build_and_count_their_parameters(name):
+    model = build_model(preset(name), *STATS)
     assert model.output_shape == (None, 10)
-    assert model.count_params() < 300_000
+    assert model.count_params() == preset(name).parameter_count() < 700_000
+    assert preset(name).hyper.schedule == "one-cycle"
 
 
 def test_json_round_trip_of_every_preset():
@@ -111,6 +113,12 @@ BOUNDS = [
     ("conv.0.filters", 1, 256, 0, 257, "conv layer 1: filters"),
     ("conv.0.kernel_size", 1, 7, 0, 8, "conv layer 1: kernel size"),
     ("conv.0.dropout", 0.0, 0.9, -0.01, 0.91, "conv layer 1: dropout"),
+    ("conv.0.stride", 1, 2, 0, 3, "conv layer 1: stride"),
+    ("hyper.warmup", 0.0, 0.5, -0.1, 0.55, "warm-up share"),
+    ("hyper.label_smoothing", 0.0, 0.5, -0.01, 0.6, "label smoothing"),
+    ("hyper.shift", 0.0, 0.25, -0.05, 0.3, "random shift"),
+    ("hyper.beta_1", 0.0, 0.999, -0.1, 1.0, "beta 1"),
+    ("hyper.beta_2", 0.0, 0.9999, -0.1, 1.0, "beta 2"),
     ("hyper.learning_rate", 1e-6, 10.0, 0.0, 10.5, "learning rate must"),
     ("hyper.lr_decay", 0.1, 1.0, 0.05, 1.01, "learning rate decay"),
     ("hyper.epochs", 1, 200, 0, 201, "epochs"),
@@ -126,7 +134,9 @@ BOUNDS = [
 def test_every_field_at_and_past_its_bounds(field, low, high, below, above, named):
     def config_with(value):
         config = preset("conv")
-        config.hyper.batch_size = 8  # fits even the smallest training split
+        config.conv, config.dense = [ConvLayer(4, 3, stride=2)], [DenseLayer(8)]  # small at any bound
+        config.hyper.batch_size, config.hyper.validation_fraction = 8, 0.1  # fits any split
+        config.hyper.schedule = "step"  # where a decay per epoch means something
         _set(field, value)(config)
         return config
 
@@ -168,7 +178,8 @@ def test_parameter_count_without_keras_equals_keras():
     rng = np.random.default_rng(3)
     for _ in range(6):
         conv = [ConvLayer(int(rng.integers(1, 16)), int(rng.choice([3, 5])), bool(rng.integers(2)),
-                          bool(rng.integers(2))) for _ in range(int(rng.integers(0, 3)))]
+                          bool(rng.integers(2)), stride=int(rng.integers(1, 3)))
+                for _ in range(int(rng.integers(0, 3)))]
         dense = [DenseLayer(int(rng.integers(1, 300)), batch_norm=bool(rng.integers(2)))
                  for _ in range(int(rng.integers(0, 4)))]
         config = TrainingConfig(conv=conv, dense=dense)
@@ -182,3 +193,92 @@ def test_networks_too_big_for_the_server_are_refused_with_the_reason():
     problem = config.problems()[0]
     assert "20,037,642 parameters: at most 5,000,000" in problem and "minute per epoch" in problem
     assert not TrainingConfig(dense=[DenseLayer(4096), DenseLayer(256)]).problems()  # 4.3 M: fine
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda h: setattr(h, "schedule", "sawtooth"), "unknown learning-rate schedule 'sawtooth'"),
+    (lambda h: setattr(h, "lr_decay", 0.5), "a learning rate decay of 0.5 per epoch needs the step"),
+    (lambda h: (setattr(h, "optimizer", "sgd"), setattr(h, "beta_1", 0.7)),
+     "betas apply to Adam and Nadam only, not SGD"),
+    (lambda h: setattr(h, "label_smoothing", "some"), "label smoothing must be a number"),
+])
+def test_schedules_smoothing_and_betas_are_validated(change, message):
+    config = preset("given")
+    config.hyper.optimizer = "adam"
+    change(config.hyper)
+    assert any(problem.startswith(message) for problem in config.problems()), config.problems()
+
+
+def test_a_configuration_saved_before_schedules_keeps_its_step_decay():
+    old = preset("given").to_dict()
+    for key in ("schedule", "warmup", "label_smoothing", "beta_1", "beta_2"):
+        del old["hyper"][key]
+    old["hyper"]["lr_decay"] = 0.7
+    config = TrainingConfig.from_dict(old)
+    assert config.hyper.schedule == "step" and config.hyper.lr_decay == 0.7
+    del old["hyper"]["lr_decay"]
+    assert TrainingConfig.from_dict(old).hyper.schedule == "constant"
+
+
+def test_learning_rate_schedules_move_as_described():
+    config = preset("given")
+    config.hyper.optimizer, config.hyper.learning_rate = "adam", 0.01
+    steps = config.steps_per_epoch()
+    assert steps == 422  # 54,000 images in batches of 128
+    assert architecture.learning_rate(config) == 0.01  # constant
+    config.hyper.schedule, config.hyper.lr_decay = "step", 0.5
+    rate = architecture.learning_rate(config)
+    assert [float(rate(step)) for step in (0, steps - 1, steps, 2 * steps)] == pytest.approx(
+        [0.01, 0.01, 0.005, 0.0025])
+    config.hyper.schedule, config.hyper.lr_decay, config.hyper.warmup = "one-cycle", 1.0, 0.2
+    rate = architecture.learning_rate(config)
+    total = steps * config.hyper.epochs
+    warm = int(total * 0.2)
+    assert float(rate(0)) == pytest.approx(0.01 / 20)  # from a 20th ...
+    assert float(rate(warm)) == pytest.approx(0.01)  # ... up to the rate ...
+    assert float(rate(total)) == pytest.approx(0.01 / 100)  # ... and down to a 100th
+    assert float(rate(warm // 2)) < float(rate(warm)) > float(rate(warm + (total - warm) // 2))
+
+
+def test_betas_and_label_smoothing_reach_the_keras_model():
+    config = preset("given")
+    config.hyper.optimizer, config.hyper.beta_1, config.hyper.beta_2 = "nadam", 0.7, 0.95
+    config.hyper.label_smoothing = 0.1
+    model = build_model(config, *STATS)
+    assert (model.optimizer.beta_1, model.optimizer.beta_2) == (0.7, 0.95)
+    assert model.loss.label_smoothing == 0.1
+    labels = np.array([3, 0])
+    np.testing.assert_array_equal(architecture.targets(config, labels)[0], np.eye(10)[3])
+    config.hyper.label_smoothing = 0.0
+    assert architecture.targets(config, labels) is labels  # digits as they are: no one-hot copy
+
+
+def test_strided_convolutions_halve_the_image():
+    config = TrainingConfig(conv=[ConvLayer(8, 5, stride=2), ConvLayer(16, 3, stride=2)])
+    model = build_model(config, *STATS)
+    assert model.layers[3].output.shape[1:3] == (12, 12) and model.layers[4].output.shape[1:3] == (5, 5)
+    assert config.parameter_count() == model.count_params()
+    assert "conv5x5x8/2" in config.describe()
+
+
+def test_small_networks_run_groups_of_steps_and_large_ones_single_steps():
+    assert architecture.steps_per_execution(preset("given")) > 1
+    heavy = TrainingConfig(conv=[ConvLayer(64, 5), ConvLayer(128, 5)], dense=[DenseLayer(128)])
+    assert architecture.steps_per_execution(heavy) == 1
+    assert build_model(preset("given"), *STATS).steps_per_execution == architecture.steps_per_execution(
+        preset("given"))
+
+
+def test_random_shifts_move_training_images_only():
+    config = preset("given")
+    config.hyper.shift = 0.1
+    model = build_model(config, *STATS)
+    standardise = model.get_layer("standardise")
+    shifted_input = __import__("keras").Model(model.input, standardise.output)
+    images = np.zeros((16, 28, 28), np.float32)
+    images[:, 10:18, 12:16] = 255.0  # a bar in the middle: any shift moves it
+    np.testing.assert_array_equal(np.asarray(shifted_input(images, training=False)), images)
+    moved = np.asarray(shifted_input(images, training=True))
+    assert (moved != images).any(axis=(1, 2)).sum() >= 8  # most images moved
+    assert np.allclose(moved.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=0.02)  # moved, not cut
+    assert config.parameter_count() == model.count_params()

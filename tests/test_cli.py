@@ -90,3 +90,18 @@ def test_runs_epochs_replays_from_the_terminal_and_fills_the_cache(tmp_path, rea
     final = f"{run.record['test_accuracy']:.2%}"
     assert test_line.endswith(f"2: {final}")  # the last epoch is the saved network
     assert (run.folder / runs.PREDICTIONS_DIR / "test.npy").is_file()
+
+
+def test_schedules_smoothing_and_betas_from_flags():
+    from core import cli
+
+    config = cli.config_from(cli.parse(["--preset", "given", "--lr-decay", "0.5"]))
+    assert (config.hyper.schedule, config.hyper.lr_decay) == ("step", 0.5) and not config.problems()
+    config = cli.config_from(cli.parse([
+        "--preset", "mlp", "--schedule", "one-cycle", "--warmup", "0.3", "--label-smoothing", "0.05",
+        "--optimizer", "nadam", "--beta-1", "0.8", "--beta-2", "0.99"]))
+    hyper = config.hyper
+    assert (hyper.schedule, hyper.warmup, hyper.label_smoothing) == ("one-cycle", 0.3, 0.05)
+    assert (hyper.optimizer, hyper.beta_1, hyper.beta_2) == ("nadam", 0.8, 0.99) and not config.problems()
+    config = cli.config_from(cli.parse(["--preset", "given", "--beta-1", "0.8"]))  # given is SGD
+    assert "betas apply to Adam and Nadam only" in config.problems()[0]

@@ -21,8 +21,8 @@ from core.training import TrainingJob
 from tests.browser import (
     EPOCH_POINTS,
     chromium_page,
-    enter,
     open_from_navigation,
+    press_slider,
     streamlit_server,
     wait_until_idle,
 )
@@ -108,7 +108,7 @@ def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
         page.goto(url)
         wait_until_idle(page)
         open_from_navigation(page, "Train")
-        enter(page, "Epochs", 200)
+        press_slider(page, "Epochs", "End")  # the most: 200
         page.get_by_role("button", name="Train", exact=True).click()
         page.get_by_text(": running").first.wait_for(timeout=60_000)
         page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=60_000)  # mid-training

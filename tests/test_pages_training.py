@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import runs
 from core.architecture import TrainingConfig, build_model
+from dashboard import training_form
 from dashboard.text import for_markdown
 from tests.conftest import open_page, tiny_config, valid_record
 
@@ -31,13 +32,14 @@ def test_presets_show_their_summary(runs_folder):
 
 
 @pytest.mark.parametrize("key, value, message", [
-    ("lr-given", 0.0, "learning rate must be above 0"),
-    ("batch-given", 60_000, "batch size must be between 1 and 54,000"),
+    ("lr-given-typed", 0.0, "learning rate must be above 0"),
+    ("batch-given-typed", 60_000, "batch size must be between 1 and 54,000"),
     ("images-given", 100, "the training split has 90 images"),  # smaller than a batch of 128
     ("images-given", 1000, None),
 ])
 def test_bad_hyperparameters_are_refused_in_the_page(runs_folder, key, value, message):
     app = open_page("train")
+    app.toggle(key=training_form.EXACT).set_value(True).run()  # number fields instead of sliders
     app.number_input(key=key).set_value(value).run()
     assert not app.exception
     train_button = next(b for b in app.button if b.label == "Train")
@@ -50,7 +52,7 @@ def test_bad_hyperparameters_are_refused_in_the_page(runs_folder, key, value, me
 def test_a_run_trains_from_the_page_and_lands_in_the_runs_folder(runs_folder):
     app = open_page("train")
     app.number_input(key="images-given").set_value(2000).run()
-    app.number_input(key="epochs-given").set_value(2).run()
+    app.slider(key="epochs-given").set_value(2).run()
     app.text_input[0].set_value("from apptest").run()
     next(b for b in app.button if b.label == "Train").click().run()
     assert not app.exception
@@ -135,13 +137,13 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
     assert "no trained network yet" in app.info[0].value
     app.button[0].click().run()
     assert not app.exception
-    assert any(for_markdown("default: best, 3 epochs") in s.value for s in app.subheader)
+    assert any(for_markdown("default: sprint convnet") in s.value for s in app.subheader)
     from dashboard import state
 
     assert state.training_queue().jobs()[-1].done.wait(120)
     run = runs.list_runs(runs_folder)[0]
-    assert run.record["config"]["preset"] == "best" and run.record["epochs_run"] == 3
-    assert run.record["test_accuracy"] > 0.95
+    assert run.record["config"]["preset"] == "sprint" and run.record["epochs_run"] == 2
+    assert run.record["test_accuracy"] > 0.98
     app.run()
     assert not app.exception
     assert "Draw a digit" in app.info[0].value  # the canvas is there now, waiting for a drawing
@@ -159,7 +161,7 @@ def test_a_second_training_waits_in_the_queue_and_the_page_says_so(runs_folder):
             time.sleep(0.05)
         app = open_page("train")
         app.number_input(key="images-given").set_value(2000).run()
-        app.number_input(key="epochs-given").set_value(1).run()
+        app.slider(key="epochs-given").set_value(1).run()
         next(b for b in app.button if b.label == "Train").click().run()
         assert any(s.value.endswith(": queued") for s in app.subheader)
         assert "Waiting in the queue, position 1" in app.info[0].value
@@ -170,3 +172,45 @@ def test_a_second_training_waits_in_the_queue_and_the_page_says_so(runs_folder):
     assert waiting.done.wait(120) and blocker.done.wait(5)
     assert blocker.progress().status == "stopped" and waiting.progress().status == "finished"
     assert waiting.progress().started >= blocker.progress().finished - 0.5
+
+
+def test_sliders_by_default_exact_values_on_demand_and_the_choice_is_kept(runs_folder):
+    app = open_page("train")
+    assert {s.key for s in app.select_slider} >= {"lr-given", "batch-given"}
+    assert app.slider(key="epochs-given").value == 10
+    app.select_slider(key="lr-given").set_value(0.003).run()
+    app.select_slider(key="batch-given").set_value(512).run()
+    app.slider(key="epochs-given").set_value(4).run()
+    # typed values start from the sliders' and may leave their grid ...
+    app.toggle(key=training_form.EXACT).set_value(True).run()
+    assert app.number_input(key="lr-given-typed").value == 0.003
+    assert app.number_input(key="batch-given-typed").value == 512
+    app.number_input(key="lr-given-typed").set_value(0.0042).run()
+    # ... and become a stop of the slider when it comes back
+    app.toggle(key=training_form.EXACT).set_value(False).run()
+    assert app.select_slider(key="lr-given").value == 0.0042
+    assert app.slider(key="epochs-given").value == 4
+    summary = next(m.value for m in app.markdown if m.value.startswith("**Model summary**"))
+    assert "28x28 > 128 > 10" in summary
+
+
+def test_layers_are_added_and_removed_and_schedules_show_their_settings(runs_folder):
+    app = open_page("train")
+    next(b for b in app.button if b.label == "Add a hidden layer").click().run()
+    assert parameters(app) == f"{(784 * 128 + 128) + (128 * 64 + 64) + (64 * 10 + 10):,}"
+    app.select_slider(key="units-given-layer0").set_value(256).run()
+    app.slider(key=next(s.key for s in app.slider if s.key.startswith("dropout-given-layer1"))).set_value(
+        0.3).run()
+    assert "28x28 > 256 > 64 drop0.3 > 10" in " ".join(m.value for m in app.markdown)
+    next(b for b in app.button if b.help == "Remove layer 1").click().run()
+    assert "28x28 > 64 drop0.3 > 10" in " ".join(m.value for m in app.markdown)
+    app.selectbox(key="schedule-given").set_value("one-cycle").run()
+    assert app.slider(key="warmup-given").value == 0.2
+    app.selectbox(key="schedule-given").set_value("step").run()
+    assert app.slider(key="decay-given").value == 1.0
+    assert not any(s.key == "warmup-given" for s in app.slider)
+    # betas belong to Adam and Nadam: the given preset's SGD has none to set
+    assert not any(n.key == "beta1-given" for n in app.number_input)
+    app.selectbox(key="optimizer-given").set_value("adam").run()
+    assert app.number_input(key="beta1-given").value == 0.9
+    assert not app.error and not app.exception

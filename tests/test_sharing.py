@@ -52,7 +52,7 @@ def token_of(app: AppTest) -> str:
 
 def train_from(app: AppTest, epochs: int, images: int, name: str) -> AppTest:
     app.number_input(key="images-given").set_value(images).run()
-    app.number_input(key="epochs-given").set_value(epochs).run()
+    app.slider(key="epochs-given").set_value(epochs).run()
     app.text_input[0].set_value(name).run()
     return next(b for b in app.button if b.label == "Train").click().run()
 
@@ -111,10 +111,10 @@ def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeyp
     next(b for b in app.button if b.label == "Train").click().run()  # the same again: a double click
     assert "already" in app.warning[0].value and len(active(queue)) == 1
     for epochs in (2, 3):
-        app.number_input(key="epochs-given").set_value(epochs).run()
+        app.slider(key="epochs-given").set_value(epochs).run()
         next(b for b in app.button if b.label == "Train").click().run()
     assert len(active(queue)) == 3
-    app.number_input(key="epochs-given").set_value(4).run()
+    app.slider(key="epochs-given").set_value(4).run()
     next(b for b in app.button if b.label == "Train").click().run()
     assert "already have 3 trainings" in app.warning[0].value and len(active(queue)) == 3
     monkeypatch.setattr(queue, "max_queued", 3)
@@ -130,7 +130,7 @@ def test_the_draw_pages_default_network_is_shared_and_followed(runs_folder, queu
     assert default is not None and default.status in ACTIVE
     bob = session("draw")  # another visitor: follows the same job instead of queuing another
     assert next(b for b in bob.button if b.label == "Train a default network").disabled
-    assert any(for_markdown("default: best, 3 epochs") in s.value for s in bob.subheader)
+    assert any(for_markdown("default: sprint convnet") in s.value for s in bob.subheader)
     assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
     reloaded = session("draw", token=token_of(alice))
     assert buttons(reloaded, "Stop") or buttons(reloaded, "Cancel")
@@ -160,7 +160,7 @@ def test_runs_of_other_sessions_are_read_only(runs_folder):
 
 def test_a_diverged_training_is_said_on_every_page(runs_folder, queue, real_mnist):
     app = session("train")
-    app.number_input(key="lr-given").set_value(10.0).run()
+    app.select_slider(key="lr-given").set_value(10.0).run()
     train_from(app, epochs=5, images=3000, name="too fast")
     job = queue.jobs()[-1]
     assert job.done.wait(60) and job.status == "diverged"

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from core import runs, training
+from core import architecture, runs, training
 from core.architecture import DenseLayer
 from core.training import TrainingJob, TrainingQueue, predict_probabilities
 from tests.conftest import tiny_config
@@ -43,15 +43,21 @@ def test_stop_during_training_keeps_what_was_learned(real_mnist, tmp_path):
 
     def stop_after_some_batches(batch, loss):
         original(batch, loss)
-        if job.progress().epoch == 1 and batch == 20:
+        if job.progress().epoch == 1 and batch + 1 >= 21:
             job.stop()
     job._batch_done = stop_after_some_batches
     run = training.train(job, real_mnist, tmp_path)
     assert run.status == "stopped"
     assert run.record["epochs_run"] == 1  # the interrupted epoch is not counted as a full one
     assert len(run.record["history"]["loss"]) == 1 and len(run.record["epoch_seconds"]) == 1
-    assert run.record["partial_epoch"] == {"epoch": 2, "batches": 21, "of": 282}
-    assert run.record["message"].startswith("Stopped during epoch 2 of 50, after 21 of its 282 batches")
+    assert len(run.record["history"]["val_loss"]) == 1  # the cut epoch is not validated either
+    assert job.training_ended.is_set() and job.progress().phase == "evaluating and saving"
+    group = architecture.steps_per_execution(job.config)  # Stop acts between groups of steps
+    assert group > 1  # a tiny network runs many steps per call
+    batches = -(-21 // group) * group
+    assert run.record["partial_epoch"] == {"epoch": 2, "batches": batches, "of": 282}
+    assert run.record["message"].startswith(f"Stopped during epoch 2 of 50, after {batches} of its 282 "
+                                            "batches")
     assert runs.load_model(run) is not None
 
 
@@ -146,7 +152,7 @@ def test_each_owner_stops_only_its_own_jobs_within_the_limits(real_mnist, tmp_pa
 
 
 def test_a_diverging_training_stops_at_once_and_is_saved_as_diverged(real_mnist, tmp_path):
-    config = tiny_config(epochs=20)
+    config = tiny_config(epochs=20, train_images=20_000)  # epochs of many groups of steps
     config.hyper.optimizer, config.hyper.learning_rate = "sgd", 10.0
     config.dense = [DenseLayer(64, "linear"), DenseLayer(64, "linear")]
     job = TrainingJob(config, "too fast")
@@ -178,3 +184,14 @@ def test_early_stopping_says_where_it_stopped_and_which_weights_it_kept(real_mni
 def test_a_blank_name_becomes_the_default_name(real_mnist, tmp_path):
     run = training.train(TrainingJob(tiny_config(epochs=1), " \t\n "), real_mnist, tmp_path)
     assert run.name.startswith("custom ") and run.name.strip() == run.name
+
+
+def test_label_smoothing_and_a_one_cycle_schedule_train_and_reload(real_mnist, tmp_path):
+    config = tiny_config(epochs=2, schedule="one-cycle", label_smoothing=0.1, beta_1=0.8)
+    run = training.train(TrainingJob(config, "smoothed"), real_mnist, tmp_path)
+    assert run.status == "finished" and run.record["test_accuracy"] > 0.7
+    assert architecture.TrainingConfig.from_dict(run.record["config"]) == config
+    reloaded = runs.load_model(run)  # a built-in loss: the file loads in safe mode, anywhere
+    accuracy = (predict_probabilities(reloaded, real_mnist.x_test[:500]).argmax(axis=1)
+                == real_mnist.y_test[:500]).mean()
+    assert abs(accuracy - run.record["test_accuracy"]) < 0.05
