@@ -321,9 +321,10 @@ PRESET_DESCRIPTIONS = {
     "given": "Dense 128 relu, SGD lr 0.05: the classic analysis's first network",
     "compact": "Dense 13 > 128, Adam, batch 32: few parameters, nearly as good",
     "best": "Dense 256 > 128 > 64 with batch normalisation, Adam, batch 256",
-    "sprint": "A convnet for a 10-second 99%: two strided convolutions, 2 epochs, one-cycle",
-    "conv": "A convnet for 99.4%: two strided convolutions, random shifts, 10 epochs, one-cycle",
-    "mlp": "A strong fully-connected net: 512 > 512 with dropout, random shifts, 9 epochs, one-cycle",
+    # measured by benchmarks/preset_accuracy.py on this 2-core machine, mean of 3 seeds
+    "sprint": "Two strided convolutions, 2 epochs: 99.10% of the test digits after 9.3 s of training",
+    "conv": "Two strided convolutions, random shifts, 10 epochs: 99.50% test after 89 s",
+    "mlp": "Dense 512 > 512 with dropout, random shifts, 9 epochs: 98.54% test after 38 s",
     "custom": "Your own fully-connected stack",
 }
 
