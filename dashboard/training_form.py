@@ -34,7 +34,7 @@ def hidden_layers(base: list[DenseLayer], preset: str) -> list[DenseLayer]:
     layers = []
     for number, layer_id in enumerate(ids, 1):
         start = defaults[layer_id]
-        width, activation, norm, dropout, remove = st.columns([5, 4, 2, 5, 2], vertical_alignment="bottom")
+        width, activation, norm, dropout, remove = st.columns([5, 4, 3, 5, 2], vertical_alignment="bottom")
         key = f"{preset}-layer{layer_id}"
         layers.append(DenseLayer(
             units=int(_tuned(width, f"Layer {number}: width", f"units-{key}", start.units,
