@@ -24,6 +24,7 @@ from dashboard.text import for_markdown
 # (benchmarks/training_overhead.py --browser). A click on Stop does not wait for a redraw.
 REFRESH_SECONDS = 2.0
 CURVES_SECONDS = 6.0
+OTHERS_SECONDS = 5.0  # the server's queue: who else trains, for information
 # After a click on Stop, how long the page waits for the epoch loop to end, so that it says
 # "stopped" in the same redraw; Keras stops after its current group of batches (about 0.1 s).
 STOP_WAIT_SECONDS = 0.8
@@ -31,20 +32,21 @@ STOP_WAIT_SECONDS = 0.8
 
 def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: bool = False) -> None:
     """Show the jobs that `jobs()` returns, newest first, live; with `curves`, the curves of the
-    running (or else the latest) one; with `others`, the server's queue."""
+    running (or else the latest) one; with `others`, the server's queue, read-only."""
     active = any(job.status in ACTIVE for job in jobs())
-    st.fragment(run_every=REFRESH_SECONDS if active else None)(_show_all)(jobs, others, active)
+    st.fragment(run_every=REFRESH_SECONDS if active else None)(_show_all)(jobs, active)
     if curves:
         st.fragment(run_every=CURVES_SECONDS if active else None)(_curves)(jobs)
+    if others:  # other sessions' trainings go on whether this session's do or not
+        busy = any(job.status in ACTIVE for job in state.training_queue().jobs())
+        st.fragment(run_every=OTHERS_SECONDS if busy else None)(_server_queue)()
 
 
-def _show_all(jobs: Callable[[], list[TrainingJob]], others: bool, was_active: bool) -> None:
+def _show_all(jobs: Callable[[], list[TrainingJob]], was_active: bool) -> None:
     shown = list(reversed(jobs()))
     for job in shown:
         with st.container(border=True):
             _show(job)
-    if others:
-        _server_queue()
     if was_active and not any(job.status in ACTIVE for job in shown):
         st.rerun(scope="app")  # the last one ended: redraw the whole page once, without the timer
 

@@ -30,7 +30,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
 
     with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        alice_context, bob_context = (browser.new_context(viewport={"width": 1400, "height": 1800})
+        alice_context, bob_context = (browser.new_context(viewport={"width": 1400, "height": 1000})
                                       for _ in range(2))  # two visitors, sharing nothing
         alice = alice_context.new_page()
         alice.goto(url)
@@ -43,6 +43,9 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         assert "101,770" in main_text(alice)  # the given preset's summary
         alice.get_by_role("button", name="Train", exact=True).click()
         alice.get_by_text("Run browser run: running").wait_for(timeout=60_000)
+        # where the eye is: the live view in the window, beside the form, without scrolling to it
+        live_view = alice.locator(".st-key-live-view").bounding_box()
+        assert live_view["x"] > 700 and 0 <= live_view["y"] < 1000 - 100, live_view
         alice.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=60_000)
         first = alice.evaluate(EPOCH_POINTS)
         alice.wait_for_function(f"({EPOCH_POINTS})() > {first}", timeout=60_000)  # it grows
