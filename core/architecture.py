@@ -19,6 +19,11 @@ WITH_BETAS = ("adam", "nadam")  # the optimisers whose moment decay rates (betas
 # How the learning rate moves during a training: held; multiplied by lr_decay after every epoch;
 # or one cycle: a linear warm-up from a 20th of it to it, then a cosine decay to a 100th of it.
 SCHEDULES = ("constant", "step", "one-cycle")
+# What the network sees of the 28x28 image: all of it, or a parameter-free reduction that makes
+# every later layer smaller (MNIST's digits sit in the centre 20x20; their strokes are several
+# pixels wide). name: (side of the image after it, in words)
+REDUCTIONS = {"none": (28, "the whole 28x28 image"), "pool2": (14, "2x2 average pooling: 14x14"),
+              "crop20": (20, "the centre 20x20 (a 4-pixel border dropped)")}
 SCHEDULE_NAMES = {"constant": "constant", "step": "step decay (per epoch)",
                   "one-cycle": "one-cycle (warm-up, then cosine decay)"}
 
@@ -94,6 +99,10 @@ class TrainingConfig:
     conv: list[ConvLayer] = field(default_factory=list)
     dense: list[DenseLayer] = field(default_factory=list)
     hyper: Hyperparameters = field(default_factory=Hyperparameters)
+    reduction: str = "none"  # one of REDUCTIONS, before any layer
+
+    def input_side(self) -> int:
+        return REDUCTIONS.get(self.reduction, REDUCTIONS["none"])[0]
 
     def problems(self) -> list[str]:
         """Everything wrong with this configuration, in words; empty when it can be trained."""
@@ -109,7 +118,10 @@ class TrainingConfig:
             if layer.activation not in ACTIVATIONS:
                 found.append(f"hidden layer {number}: unknown activation {layer.activation!r} "
                              f"(choose one of {', '.join(ACTIVATIONS)})")
-        size = 28
+        if self.reduction not in REDUCTIONS:
+            found.append(f"unknown input reduction {self.reduction!r} "
+                         f"(choose one of {', '.join(REDUCTIONS)})")
+        size = self.input_side()
         for number, layer in enumerate(self.conv, 1):
             found += _bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
             found += _bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, 7, int)
@@ -120,7 +132,8 @@ class TrainingConfig:
             if isinstance(layer.kernel_size, int) and layer.stride in (1, 2):
                 size = _conv_output(size, layer)
         if self.conv and size < 1:
-            found.append("the convolutional layers shrink the 28x28 image to nothing: "
+            side = self.input_side()
+            found.append(f"the convolutional layers shrink the {side}x{side} image to nothing: "
                          "use fewer layers, smaller kernels or less pooling")
         elif not found and (count := self.parameter_count()) > MAX_PARAMETERS:
             found.append(f"{count:,} parameters: at most {MAX_PARAMETERS:,} on this server, where a "
@@ -168,7 +181,7 @@ class TrainingConfig:
 
     def parameter_count(self) -> int:
         """The model's parameter count, as Keras counts it, without building the model."""
-        count, channels, size = 0, 1, 28  # the standardisation layer's statistics are not counted
+        count, channels, size = 0, 1, self.input_side()  # standardisation statistics: not counted
         for layer in self.conv:
             count += (layer.kernel_size ** 2 * channels + 1) * layer.filters
             count += 4 * layer.filters if layer.batch_norm else 0
@@ -181,7 +194,7 @@ class TrainingConfig:
 
     def multiply_adds(self) -> int:
         """Multiply-adds for one image through the network: what a training step costs, roughly."""
-        count, channels, size = 0, 1, 28
+        count, channels, size = 0, 1, self.input_side()
         for layer in self.conv:
             channels_in, size_in = channels, size
             convolved = (size_in - layer.kernel_size) // layer.stride + 1
@@ -217,7 +230,8 @@ class TrainingConfig:
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
         parts += [f"{layer.units}" + (" BN" if layer.batch_norm else "")
                   + (f" drop{layer.dropout:g}" if layer.dropout else "") for layer in self.dense]
-        return " > ".join(["28x28", *parts, "10"])
+        reduced = {"none": [], "pool2": ["avgpool 14x14"], "crop20": ["crop 20x20"]}.get(self.reduction, [])
+        return " > ".join(["28x28", *reduced, *parts, "10"])
 
     # --- JSON ------------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -239,6 +253,7 @@ class TrainingConfig:
                 conv=[ConvLayer(**layer) for layer in raw.get("conv", [])],
                 dense=[DenseLayer(**layer) for layer in raw.get("dense", [])],
                 hyper=Hyperparameters(**hyper),
+                reduction=raw.get("reduction", "none"),  # saved before reductions: the whole image
             )
         except TypeError as error:  # an unknown or missing field
             raise ConfigError([f"not a training configuration: {error}"]) from error
@@ -251,6 +266,8 @@ def _shape_problem(raw) -> str:
         return f"expected an object, got {type(raw).__name__}"
     if not isinstance(raw.get("preset", "custom"), str):
         return "preset must be a text"
+    if not isinstance(raw.get("reduction", "none"), str):
+        return "reduction must be a text"
     for key in ("conv", "dense"):
         layers = raw.get(key, [])
         if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
@@ -353,16 +370,20 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
     # Keras divides by sqrt(variance): pixel_std comes floored from preprocessing.pixel_statistics.
     x = layers.Normalization(axis=(1, 2), mean=pixel_mean, variance=np.square(pixel_std),
                              name="standardise")(x)
-    if config.conv:
+    if config.conv or config.reduction != "none":
         x = layers.Reshape((28, 28, 1))(x)
-        for layer in config.conv:
-            x = layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
-            if layer.batch_norm:
-                x = layers.BatchNormalization()(x)
-            if layer.max_pool:
-                x = layers.MaxPooling2D(2)(x)
-            if layer.dropout:
-                x = layers.Dropout(layer.dropout)(x)
+    if config.reduction == "pool2":
+        x = layers.AveragePooling2D(2, name="average_2x2")(x)
+    elif config.reduction == "crop20":
+        x = layers.Cropping2D(4, name="centre_20x20")(x)
+    for layer in config.conv:
+        x = layers.Conv2D(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
+        if layer.batch_norm:
+            x = layers.BatchNormalization()(x)
+        if layer.max_pool:
+            x = layers.MaxPooling2D(2)(x)
+        if layer.dropout:
+            x = layers.Dropout(layer.dropout)(x)
     x = layers.Flatten()(x)
     for layer in config.dense:
         x = layers.Dense(layer.units, activation=layer.activation)(x)

@@ -26,6 +26,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--preset", choices=list(architecture.PRESETS), default="given")
     parser.add_argument("--hidden", type=int, nargs="+", metavar="UNITS",
                         help="replace the preset's hidden layers by relu layers of these sizes")
+    parser.add_argument("--reduction", choices=list(architecture.REDUCTIONS),
+                        help="a parameter-free reduction of the input image before the first layer")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float)
@@ -68,6 +70,8 @@ def config_from(arguments: argparse.Namespace) -> architecture.TrainingConfig:
     if arguments.hidden is not None:
         config.preset = "custom"
         config.dense = [architecture.DenseLayer(units) for units in arguments.hidden]
+    if arguments.reduction is not None and arguments.reduction != config.reduction:
+        config.preset, config.reduction = "custom", arguments.reduction
     if arguments.lr_decay is not None and arguments.schedule is None:
         arguments.schedule = "step"  # a decay per epoch is what the step schedule does
     for field in ("epochs", "batch_size", "learning_rate", "schedule", "lr_decay", "warmup",

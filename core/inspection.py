@@ -114,7 +114,8 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
     kernel = np.asarray(layer.kernel)
     if isinstance(layer, keras.layers.Conv2D):
         return "conv", kernel[:, :, 0, :].transpose(2, 0, 1)  # (filters, k, k)
-    return "dense", kernel.T.reshape(-1, 28, 28)  # (units, 28, 28): Flatten is row by row
+    side = int(round(np.sqrt(kernel.shape[0])))  # 28, or 14 or 20 after an input reduction
+    return "dense", kernel.T.reshape(-1, side, side)  # (units, side, side): Flatten is row by row
 
 
 def weight_histograms(model, bins: int = 40) -> list[tuple[str, np.ndarray, np.ndarray]]:

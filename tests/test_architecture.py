@@ -168,6 +168,8 @@ def test_layer_counts_at_and_past_their_bounds():
     ({"preset": 7}, "preset must be a text"),
     ({"hyper": {"epochs": "ten"}}, "epochs must be a whole number"),
     ({"conv": [{"filters": 8, "max_pool": "yes"}]}, "max pool must be true or false"),
+    ({"reduction": ["pool2"]}, "reduction must be a text"),
+    ({"reduction": "pool3"}, "unknown input reduction 'pool3'"),
 ])
 def test_from_dict_checks_types_and_values(raw, message):
     with pytest.raises(ConfigError, match=message):
@@ -182,7 +184,10 @@ def test_parameter_count_without_keras_equals_keras():
                 for _ in range(int(rng.integers(0, 3)))]
         dense = [DenseLayer(int(rng.integers(1, 300)), batch_norm=bool(rng.integers(2)))
                  for _ in range(int(rng.integers(0, 4)))]
-        config = TrainingConfig(conv=conv, dense=dense)
+        reduction = str(rng.choice(list(architecture.REDUCTIONS)))
+        config = TrainingConfig(conv=conv, dense=dense, reduction=reduction)
+        if config.problems():  # e.g. a reduced image shrunk away by the convolutions
+            continue
         model = build_model(config, np.zeros((28, 28)), np.ones((28, 28)))
         assert config.parameter_count() == model.count_params(), config.describe()
 
@@ -282,3 +287,29 @@ def test_random_shifts_move_training_images_only():
     assert (moved != images).any(axis=(1, 2)).sum() >= 8  # most images moved
     assert np.allclose(moved.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=0.02)  # moved, not cut
     assert config.parameter_count() == model.count_params()
+
+
+@pytest.mark.parametrize("reduction, side, parameters", [
+    ("none", 28, 784 * 10 + 10 + 10 * 10 + 10), ("pool2", 14, 196 * 10 + 10 + 110),
+    ("crop20", 20, 400 * 10 + 10 + 110)])
+def test_input_reductions_have_no_parameters_and_shrink_what_follows(reduction, side, parameters):
+    config = TrainingConfig(dense=[DenseLayer(10)], reduction=reduction)
+    model = build_model(config, *STATS)
+    assert config.input_side() == side and config.parameter_count() == model.count_params() == parameters
+    flatten = next(layer for layer in model.layers if type(layer).__name__ == "Flatten")
+    assert flatten.output.shape[1] == side * side
+    image = np.zeros((1, 28, 28), np.float32)
+    image[0, 0, 0] = 1000.0  # a corner pixel: the centre crop never sees it
+    corner = np.asarray(model(image)) - np.asarray(model(np.zeros((1, 28, 28), np.float32)))
+    assert (np.abs(corner).max() == 0) == (reduction == "crop20")
+    from core import inspection
+
+    kind, images = inspection.first_layer_images(model)
+    assert kind == "dense" and images.shape == (10, side, side)
+    assert reduction == "none" or "14x14" in config.describe() or "20x20" in config.describe()
+
+
+def test_a_configuration_saved_before_reductions_sees_the_whole_image():
+    old = preset("given").to_dict()
+    del old["reduction"]
+    assert TrainingConfig.from_dict(old).reduction == "none"

@@ -103,5 +103,7 @@ def test_schedules_smoothing_and_betas_from_flags():
     hyper = config.hyper
     assert (hyper.schedule, hyper.warmup, hyper.label_smoothing) == ("one-cycle", 0.3, 0.05)
     assert (hyper.optimizer, hyper.beta_1, hyper.beta_2) == ("nadam", 0.8, 0.99) and not config.problems()
+    config = cli.config_from(cli.parse(["--preset", "given", "--reduction", "crop20"]))
+    assert (config.preset, config.reduction, config.parameter_count()) == ("custom", "crop20", 52_618)
     config = cli.config_from(cli.parse(["--preset", "given", "--beta-1", "0.8"]))  # given is SGD
     assert "betas apply to Adam and Nadam only" in config.problems()[0]

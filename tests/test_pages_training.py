@@ -214,3 +214,12 @@ def test_layers_are_added_and_removed_and_schedules_show_their_settings(runs_fol
     app.selectbox(key="optimizer-given").set_value("adam").run()
     assert app.number_input(key="beta1-given").value == 0.9
     assert not app.error and not app.exception
+
+
+def test_an_input_reduction_shrinks_the_network_and_makes_it_custom(runs_folder):
+    app = open_page("train")
+    app.selectbox(key="reduction-given").set_value("pool2").run()
+    assert parameters(app) == f"{196 * 128 + 128 + 128 * 10 + 10:,}"
+    summary = next(m.value for m in app.markdown if m.value.startswith("**Model summary**"))
+    assert "28x28 > avgpool 14x14 > 128 > 10" in summary
+    assert not app.error and not app.exception

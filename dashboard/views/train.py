@@ -30,14 +30,20 @@ with form:
             f"conv {c.kernel_size}x{c.kernel_size}, {c.filters} filters"
             + (f", stride {c.stride}" if c.stride > 1 else "") + (", BN" if c.batch_norm else "")
             + (", 2x2 max-pool" if c.max_pool else "") for c in base.conv))
+    reductions = list(architecture.REDUCTIONS)
+    reduction = st.selectbox("Input", reductions, index=reductions.index(base.reduction),
+                             format_func=lambda name: architecture.REDUCTIONS[name][1],
+                             key=f"reduction-{preset_name}", help="A reduction has no parameters and "
+                             "makes every later layer smaller: a way to small networks.")
     st.markdown("**Hidden layers** (fully connected, in order; BN: batch normalisation)")
     dense = training_form.hidden_layers(base.dense, preset_name)
 
     # --- how to train it -------------------------------------------------------------------------
     st.markdown("**Hyperparameters**")
     hyper = training_form.hyperparameters(base.hyper, preset_name)
-    config = TrainingConfig(preset=preset_name if dense == base.dense else "custom", conv=base.conv,
-                            dense=dense, hyper=hyper)
+    same_network = (dense, reduction) == (base.dense, base.reduction)
+    config = TrainingConfig(preset=preset_name if same_network else "custom", conv=base.conv,
+                            dense=dense, hyper=hyper, reduction=reduction)
 
     # --- what will be built ----------------------------------------------------------------------
     problems = config.problems()
