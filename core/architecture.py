@@ -21,9 +21,10 @@ WITH_BETAS = ("adam", "nadam")  # the optimisers whose moment decay rates (betas
 SCHEDULES = ("constant", "step", "one-cycle")
 # What the network sees of the 28x28 image: all of it, or a parameter-free reduction that makes
 # every later layer smaller (MNIST's digits sit in the centre 20x20; their strokes are several
-# pixels wide). name: (side of the image after it, in words)
-REDUCTIONS = {"none": (28, "the whole 28x28 image"), "pool2": (14, "2x2 average pooling: 14x14"),
-              "crop20": (20, "the centre 20x20 (a 4-pixel border dropped)")}
+# pixels wide). name: (side of the image after it, in words, its step in `describe`)
+REDUCTIONS = {"none": (28, "the whole 28x28 image", ""),
+              "pool2": (14, "2x2 average pooling: 14x14", "avgpool 14x14"),
+              "crop20": (20, "the centre 20x20 (a 4-pixel border dropped)", "crop 20x20")}
 SCHEDULE_NAMES = {"constant": "constant", "step": "step decay (per epoch)",
                   "one-cycle": "one-cycle (warm-up, then cosine decay)"}
 
@@ -196,9 +197,8 @@ class TrainingConfig:
         """Multiply-adds for one image through the network: what a training step costs, roughly."""
         count, channels, size = 0, 1, self.input_side()
         for layer in self.conv:
-            channels_in, size_in = channels, size
-            convolved = (size_in - layer.kernel_size) // layer.stride + 1
-            count += convolved ** 2 * layer.kernel_size ** 2 * channels_in * layer.filters
+            convolved = _convolved(size, layer)
+            count += convolved ** 2 * layer.kernel_size ** 2 * channels * layer.filters
             channels, size = layer.filters, _conv_output(size, layer)
         width = size * size * channels
         for layer in self.dense:
@@ -230,8 +230,8 @@ class TrainingConfig:
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
         parts += [f"{layer.units}" + (" BN" if layer.batch_norm else "")
                   + (f" drop{layer.dropout:g}" if layer.dropout else "") for layer in self.dense]
-        reduced = {"none": [], "pool2": ["avgpool 14x14"], "crop20": ["crop 20x20"]}.get(self.reduction, [])
-        return " > ".join(["28x28", *reduced, *parts, "10"])
+        reduced = REDUCTIONS.get(self.reduction, REDUCTIONS["none"])[2]
+        return " > ".join(["28x28", *([reduced] if reduced else []), *parts, "10"])
 
     # --- JSON ------------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -277,10 +277,14 @@ def _shape_problem(raw) -> str:
     return ""
 
 
+def _convolved(size: int, layer: ConvLayer) -> int:
+    """The side of the image after `layer`'s convolution (no padding) and stride."""
+    return (size - layer.kernel_size) // layer.stride + 1
+
+
 def _conv_output(size: int, layer: ConvLayer) -> int:
-    """The side of the image after `layer`: its convolution (no padding), stride and pooling."""
-    size = (size - layer.kernel_size) // layer.stride + 1
-    return size // 2 if layer.max_pool else size
+    """The side of the image after `layer`: its convolution, stride and pooling."""
+    return _convolved(size, layer) // (2 if layer.max_pool else 1)
 
 
 def _flag(what: str, value) -> list[str]:

@@ -37,6 +37,7 @@ KEPT_ENDED_JOBS = 50
 
 
 ACTIVE = ("queued", "running")
+FINISHING = "evaluating and saving"  # the phase of a running job whose epochs are over
 # Who trained a run that no browser session submitted: the command line, a script, a test.
 TERMINAL = "terminal"
 
@@ -59,7 +60,7 @@ class Progress:
     batch: int = 0  # batches completed in the current epoch
     batches: int = 0  # batches per epoch
     batches_per_report: int = 1  # Keras runs this many batches per call, then reports (and may stop)
-    phase: str = ""  # while running: "training", then "evaluating and saving" once the epochs are over
+    phase: str = ""  # while running: "training", then FINISHING once the epochs are over
     history: dict[str, list[float]] = field(default_factory=dict)  # per full epoch, Keras's names
     epoch_seconds: list[float] = field(default_factory=list)
     batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch + fraction, loss)
@@ -69,6 +70,10 @@ class Progress:
     finished: float | None = None
     message: str = ""
     run_id: str | None = None
+
+    def epoch_is_full(self) -> bool:
+        """All of the current epoch's batches are done (not cut short by Stop or divergence)."""
+        return self.batch >= self.batches
 
     def epochs_done(self) -> float:
         """Full epochs plus the finished share of the current one, e.g. 2.5."""
@@ -141,7 +146,6 @@ class TrainingJob:
             if progress.status == "queued":
                 progress.status, progress.finished = "cancelled", time.time()
                 progress.message = "cancelled before it started: nothing was trained"
-                self.training_ended.set()
                 self.done.set()
                 return "cancelled"
             if progress.status == "running":
@@ -149,10 +153,9 @@ class TrainingJob:
                 return "stopping"
             return progress.status
 
-    def progress_of_epoch(self) -> float:
-        """The share of the current epoch's batches done: 1 once they all are."""
+    def epoch_is_full(self) -> bool:
         with self._lock:
-            return self._progress.batch / max(self._progress.batches, 1)
+            return self._progress.epoch_is_full()
 
     @property
     def stop_requested(self) -> bool:
@@ -174,7 +177,7 @@ class TrainingJob:
         """Record an ended epoch; returns its number, or 0 if it was cut short (not a full epoch)."""
         with self._lock:
             progress = self._progress
-            if progress.batch < progress.batches:  # Stop or divergence cut this epoch short
+            if not progress.epoch_is_full():  # Stop or divergence cut this epoch short
                 progress.partial_epoch = {"epoch": progress.epoch + 1, "batches": progress.batch,
                                           "of": progress.batches}
                 return 0
@@ -211,7 +214,7 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path, vali
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs if logs is not None else {}
-            if job.progress_of_epoch() >= 1:  # a full epoch; the logs go on to EarlyStopping too
+            if job.epoch_is_full():  # the validation scores go on to EarlyStopping in these logs
                 scores = self.model.evaluate(*validation, batch_size=VALIDATION_BATCH, verbose=0,
                                              return_dict=True)
                 logs.update({f"val_{name}": value for name, value in scores.items()})
@@ -266,7 +269,7 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         model.fit(x_train, y_train, batch_size=hyper.batch_size, epochs=hyper.epochs, callbacks=callbacks,
                   verbose=0)
     finally:
-        job.update(phase="evaluating and saving")
+        job.update(phase=FINISHING)
         job.training_ended.set()  # a page waiting on Stop can say "stopped" now, not after the save
     training_seconds = time.perf_counter() - started
     progress = job.progress()
@@ -437,9 +440,9 @@ class TrainingQueue:
         except Exception as error:  # shown on the page; the worker lives on for the next job
             logger.exception("training #%s %r failed", job.id, job.name)
             job.update(status="failed", finished=time.time(), message=f"{type(error).__name__}: {error}")
-            job.training_ended.set()
             return
-        job.training_ended.set()  # also when it never started
+        finally:
+            job.training_ended.set()  # however it went, no epoch is coming any more
         if run is None:
             if job.status != "cancelled":
                 job.update(status="stopped", finished=time.time(),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.training import ACTIVE, NotYours, TrainingJob
+from core.training import ACTIVE, FINISHING, NotYours, TrainingJob
 from dashboard import figures, state
 from dashboard.text import for_markdown
 
@@ -76,7 +76,7 @@ def _show(job: TrainingJob) -> None:
         job.training_ended.wait(STOP_WAIT_SECONDS)
         progress = job.progress()
         status = progress.status
-    finishing = status == "running" and progress.phase == "evaluating and saving"
+    finishing = status == "running" and progress.phase == FINISHING
     headline.subheader(f"{title}: {_label(status, finishing, job.stop_requested)}")
     if finishing:
         st.info(f"{'Stopped' if job.stop_requested else 'Trained'} after {progress.epoch} full epoch(s): "
