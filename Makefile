@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup browser clean
+.PHONY: run test lint bench setup browser postgres clean
 
 run: setup
 	$(BIN)/streamlit run dashboard/app.py --server.port 8501
 
-test: setup browser
+test: setup browser postgres
 	$(BIN)/ruff check .
 	MNIST_EXPLORER_NO_SKIPS=1 $(BIN)/python -m pytest
 
@@ -36,6 +36,13 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  (apt-get update -qq || sudo apt-get update -qq) && \
 	  (apt-get install -y -qq chromium fonts-dejavu-core || sudo apt-get install -y -qq chromium fonts-dejavu-core); }
+
+# Debian's PostgreSQL for the distributed-search tests: each test starts a throwaway cluster of its
+# own (in a temporary folder, on a unix socket) and removes it; nothing is started here.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  (apt-get update -qq || sudo apt-get update -qq) && \
+	  (apt-get install -y -qq postgresql || sudo apt-get install -y -qq postgresql); }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

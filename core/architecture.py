@@ -101,6 +101,9 @@ class TrainingConfig:
     dense: list[DenseLayer] = field(default_factory=list)
     hyper: Hyperparameters = field(default_factory=Hyperparameters)
     reduction: str = "none"  # one of REDUCTIONS, before any layer
+    # after the convolutions, each feature map averaged to one number instead of flattened: the
+    # dense layers then see one value per filter, whatever the image's size (parameter-free)
+    global_pool: bool = False
 
     def input_side(self) -> int:
         return REDUCTIONS.get(self.reduction, REDUCTIONS["none"])[0]
@@ -113,8 +116,8 @@ class TrainingConfig:
         if len(self.conv) > MAX_CONV_LAYERS:
             found.append(f"{len(self.conv)} convolutional layers: at most {MAX_CONV_LAYERS}")
         for number, layer in enumerate(self.dense, 1):
-            found += _bounded(f"hidden layer {number}: units", layer.units, 1, MAX_UNITS, int)
-            found += _bounded(f"hidden layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            found += bounded(f"hidden layer {number}: units", layer.units, 1, MAX_UNITS, int)
+            found += bounded(f"hidden layer {number}: dropout", layer.dropout, 0, 0.9, float)
             found += _flag(f"hidden layer {number}: batch norm", layer.batch_norm)
             if layer.activation not in ACTIVATIONS:
                 found.append(f"hidden layer {number}: unknown activation {layer.activation!r} "
@@ -124,14 +127,18 @@ class TrainingConfig:
                          f"(choose one of {', '.join(REDUCTIONS)})")
         size = self.input_side()
         for number, layer in enumerate(self.conv, 1):
-            found += _bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
-            found += _bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, 7, int)
-            found += _bounded(f"conv layer {number}: stride", layer.stride, 1, 2, int)
-            found += _bounded(f"conv layer {number}: dropout", layer.dropout, 0, 0.9, float)
+            found += bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
+            found += bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, 7, int)
+            found += bounded(f"conv layer {number}: stride", layer.stride, 1, 2, int)
+            found += bounded(f"conv layer {number}: dropout", layer.dropout, 0, 0.9, float)
             found += _flag(f"conv layer {number}: batch norm", layer.batch_norm)
             found += _flag(f"conv layer {number}: max pool", layer.max_pool)
             if isinstance(layer.kernel_size, int) and layer.stride in (1, 2):
                 size = _conv_output(size, layer)
+        found += _flag("global average pooling", self.global_pool)
+        if self.global_pool is True and not self.conv:
+            found.append("global average pooling needs convolutional layers: it averages their "
+                         "feature maps")
         if self.conv and size < 1:
             side = self.input_side()
             found.append(f"the convolutional layers shrink the {side}x{side} image to nothing: "
@@ -147,51 +154,59 @@ class TrainingConfig:
         if not isinstance(rate, (int, float)) or not 0 < rate <= MAX_LEARNING_RATE:
             found.append(f"learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
                          f"got {hyper.learning_rate}")
-        found += _bounded("learning rate decay", hyper.lr_decay, 0.1, 1.0, float)
+        found += bounded("learning rate decay", hyper.lr_decay, 0.1, 1.0, float)
         if hyper.schedule not in SCHEDULES:
             found.append(f"unknown learning-rate schedule {hyper.schedule!r} "
                          f"(choose one of {', '.join(SCHEDULES)})")
         elif hyper.schedule != "step" and isinstance(hyper.lr_decay, (int, float)) and hyper.lr_decay < 1:
             found.append(f"a learning rate decay of {hyper.lr_decay:g} per epoch needs the step "
                          f"schedule, not {hyper.schedule}")
-        found += _bounded("warm-up share", hyper.warmup, 0.0, 0.5, float)
-        found += _bounded("label smoothing", hyper.label_smoothing, 0.0, 0.5, float)
-        found += _bounded("random shift", hyper.shift, 0.0, 0.25, float)
-        found += _bounded("beta 1", hyper.beta_1, 0.0, 0.999, float)
-        found += _bounded("beta 2", hyper.beta_2, 0.0, 0.9999, float)
+        found += bounded("warm-up share", hyper.warmup, 0.0, 0.5, float)
+        found += bounded("label smoothing", hyper.label_smoothing, 0.0, 0.5, float)
+        found += bounded("random shift", hyper.shift, 0.0, 0.25, float)
+        found += bounded("beta 1", hyper.beta_1, 0.0, 0.999, float)
+        found += bounded("beta 2", hyper.beta_2, 0.0, 0.9999, float)
         if hyper.optimizer in OPTIMIZERS and hyper.optimizer not in WITH_BETAS and (
                 hyper.beta_1, hyper.beta_2) != (0.9, 0.999):
             found.append(f"betas apply to {' and '.join(OPTIMIZER_NAMES[o] for o in WITH_BETAS)} only, "
                          f"not {OPTIMIZER_NAMES[hyper.optimizer]}: leave them at 0.9 and 0.999")
-        found += _bounded("epochs", hyper.epochs, 1, MAX_EPOCHS, int)
-        found += _bounded("training images", hyper.train_images, 100, TRAIN_IMAGES, int)
-        found += _bounded("patience", hyper.patience, 0, MAX_PATIENCE, int)
-        found += _bounded("seed", hyper.seed, 0, 2**31 - 1, int)
-        found += _bounded("folds", hyper.folds, 0, MAX_FOLDS, int)
+        found += bounded("epochs", hyper.epochs, 1, MAX_EPOCHS, int)
+        found += bounded("training images", hyper.train_images, 100, TRAIN_IMAGES, int)
+        found += bounded("patience", hyper.patience, 0, MAX_PATIENCE, int)
+        found += bounded("seed", hyper.seed, 0, 2**31 - 1, int)
+        found += bounded("folds", hyper.folds, 0, MAX_FOLDS, int)
         if hyper.folds == 1:
             found.append("folds must be 0 (no cross-validation) or at least 2")
-        found += _bounded("fold", hyper.fold, 0, max(0, hyper.folds - 1), int)
+        found += bounded("fold", hyper.fold, 0, max(0, hyper.folds - 1), int)
         if not isinstance(hyper.validation_fraction, (int, float)) or not (
                 0.01 <= hyper.validation_fraction <= 0.5):
             found.append(f"validation fraction must be between 0.01 and 0.5, got {hyper.validation_fraction}")
         else:
             training_set = self.training_set_size()
-            found += _bounded("batch size", hyper.batch_size, 1, max(1, training_set), int,
+            found += bounded("batch size", hyper.batch_size, 1, max(1, training_set), int,
                               why=f"the training split has {training_set:,} images")
         return found
 
-    def parameter_count(self) -> int:
-        """The model's parameter count, as Keras counts it, without building the model."""
+    def parameter_count(self, trainable_only: bool = False) -> int:
+        """The model's parameter count, as Keras counts it, without building the model.
+
+        Batch normalisation keeps 4 numbers per unit, of which 2 are learned (scale and shift) and
+        2 are running statistics: `trainable_only` counts what gradient descent fits."""
+        per_batch_norm = 2 if trainable_only else 4
         count, channels, size = 0, 1, self.input_side()  # standardisation statistics: not counted
         for layer in self.conv:
             count += (layer.kernel_size ** 2 * channels + 1) * layer.filters
-            count += 4 * layer.filters if layer.batch_norm else 0
+            count += per_batch_norm * layer.filters if layer.batch_norm else 0
             channels, size = layer.filters, _conv_output(size, layer)
-        width = size * size * channels
+        width = self._flattened(size, channels)
         for layer in self.dense:
-            count += (width + 1) * layer.units + (4 * layer.units if layer.batch_norm else 0)
+            count += (width + 1) * layer.units + (per_batch_norm * layer.units if layer.batch_norm else 0)
             width = layer.units
         return count + (width + 1) * 10
+
+    def _flattened(self, side: int, channels: int) -> int:
+        """How many numbers the dense layers get from the convolutions' `channels` maps of `side`."""
+        return channels if self.global_pool and self.conv else side * side * channels
 
     def multiply_adds(self) -> int:
         """Multiply-adds for one image through the network: what a training step costs, roughly."""
@@ -200,7 +215,7 @@ class TrainingConfig:
             convolved = _convolved(size, layer)
             count += convolved ** 2 * layer.kernel_size ** 2 * channels * layer.filters
             channels, size = layer.filters, _conv_output(size, layer)
-        width = size * size * channels
+        width = self._flattened(size, channels)
         for layer in self.dense:
             count += width * layer.units
             width = layer.units
@@ -228,6 +243,7 @@ class TrainingConfig:
         parts = [f"conv{layer.kernel_size}x{layer.kernel_size}x{layer.filters}"
                  + (f"/{layer.stride}" if layer.stride > 1 else "") + (" BN" if layer.batch_norm else "")
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
+        parts += ["global avg"] if self.global_pool and self.conv else []
         parts += [f"{layer.units}" + (" BN" if layer.batch_norm else "")
                   + (f" drop{layer.dropout:g}" if layer.dropout else "") for layer in self.dense]
         reduced = REDUCTIONS.get(self.reduction, REDUCTIONS["none"])[2]
@@ -254,6 +270,7 @@ class TrainingConfig:
                 dense=[DenseLayer(**layer) for layer in raw.get("dense", [])],
                 hyper=Hyperparameters(**hyper),
                 reduction=raw.get("reduction", "none"),  # saved before reductions: the whole image
+                global_pool=raw.get("global_pool", False),
             )
         except TypeError as error:  # an unknown or missing field
             raise ConfigError([f"not a training configuration: {error}"]) from error
@@ -291,7 +308,7 @@ def _flag(what: str, value) -> list[str]:
     return [] if isinstance(value, bool) else [f"{what} must be true or false, got {value!r}"]
 
 
-def _bounded(what: str, value, low, high, kind, why: str = "") -> list[str]:
+def bounded(what: str, value, low, high, kind, why: str = "") -> list[str]:
     if kind is int and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
         return [f"{what} must be a whole number, got {value!r}"]
     if kind is float and not isinstance(value, (int, float)):
@@ -388,7 +405,7 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
             x = layers.MaxPooling2D(2)(x)
         if layer.dropout:
             x = layers.Dropout(layer.dropout)(x)
-    x = layers.Flatten()(x)
+    x = layers.GlobalAveragePooling2D(name="global_average")(x) if config.global_pool else layers.Flatten()(x)
     for layer in config.dense:
         x = layers.Dense(layer.units, activation=layer.activation)(x)
         if layer.batch_norm:

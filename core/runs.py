@@ -170,6 +170,9 @@ _OPTIONAL_FIELDS = {
     "created": (lambda v: isinstance(v, str), "a text"),
     "parameters": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
                    "a positive whole number"),
+    "trainable_parameters": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+                             "a positive whole number"),
+    "tag": (lambda v: isinstance(v, str), "a text"),  # what it was trained for, e.g. "search:NAME:3"
     "epochs_run": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
                    "a whole number >= 0"),
     "epochs_saved": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,

@@ -290,6 +290,8 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         "config": config.to_dict(),
         "description": config.describe(),
         "parameters": int(model.count_params()),
+        "trainable_parameters": config.parameter_count(trainable_only=True),
+        "tag": job.tag,
         "history": progress.history,
         "epochs_run": progress.epoch,
         "epochs_saved": progress.epoch,

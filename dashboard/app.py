@@ -43,6 +43,7 @@ else:
         "Networks": [
             st.Page("views/train.py", title="Train", icon=":material/model_training:"),
             st.Page("views/runs.py", title="Runs", icon=":material/list:"),
+            st.Page("views/search.py", title="Search", icon=":material/travel_explore:"),
             st.Page("views/evaluate.py", title="Evaluate", icon=":material/grid_on:"),
             st.Page("views/inspect_training.py", title="Replay training", icon=":material/replay:"),
             st.Page("views/inspect_inside.py", title="Inside the network", icon=":material/neurology:"),

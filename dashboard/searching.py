@@ -1,0 +1,132 @@
+"""The Search page's parts: the form that defines a search space, the server's running searches,
+and the charts (Optuna's own plotly figures, with the run of each point attached for clicks)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import streamlit as st
+
+from core import search
+from core.architecture import REDUCTIONS
+from dashboard import state
+
+WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
+
+
+@st.cache_resource
+def _searches() -> tuple[dict[str, search.BackgroundSearch], threading.Lock]:
+    """The searches this server works on, by study name: shared by every session."""
+    return {}, threading.Lock()
+
+
+def running_search(study_name: str) -> search.BackgroundSearch | None:
+    searches, _ = _searches()
+    return searches.get(study_name)
+
+
+def start(study_name: str, storage: str, owner: str, trials: int | None, minutes: float | None) -> str:
+    """Start working on a study in the background; returns why not, or ''. One search per session
+    at a time: its trials go through the same queue as everyone's trainings, one at a time."""
+    searches, lock = _searches()
+    with lock:
+        if (current := searches.get(study_name)) and current.running:
+            return f"{study_name!r} is already being searched on this server."
+        if mine := [s for s in searches.values() if s.owner == owner and s.running]:
+            return f"You are already running the search {mine[0].study_name!r}: stop it first."
+        searches[study_name] = search.BackgroundSearch(study_name, storage, state.training_queue(), owner,
+                                                       trials, minutes)
+    return ""
+
+
+BATCH_NORM = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
+              "no": ([False], "never")}
+FRONT_RED = "#d62728"
+RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+
+
+def space_form(kind: str) -> search.SearchSpace:
+    """The search space, from widgets; the defaults are what a first search should try."""
+    dense = kind == "dense"
+    layers, widths = ("Hidden layers", "Units per layer") if dense else ("Conv layers", "Filters per layer")
+    columns = st.columns(3)
+    fewest, most = columns[0].slider(layers, 1, 4 if dense else 6, (1, 3) if dense else (2, 4),
+                                     key=f"search-layers-{kind}")
+    narrow, wide = columns[1].select_slider(widths, WIDTHS, (4, 512) if dense else (4, 32),
+                                            key=f"search-widths-{kind}")
+    reductions = columns[2].multiselect("Input", list(REDUCTIONS), list(REDUCTIONS),
+                                        key=f"search-input-{kind}",
+                                        format_func=lambda name: REDUCTIONS[name][1])
+    columns = st.columns(4)
+    batch_norm = columns[0].selectbox("Batch normalisation", list(BATCH_NORM), key="search-bn",
+                                      format_func=lambda choice: BATCH_NORM[choice][1])
+    dropout = columns[1].slider("Highest dropout", 0.0, 0.5, 0.2 if dense else 0.0, 0.05,
+                                key=f"search-drop-{kind}")
+    epochs = columns[2].slider("Epochs per trial", 1, 30, 5, key="search-epochs")
+    images = columns[3].select_slider("Training images", [1_000, 2_000, 5_000, 10_000, 20_000, 60_000],
+                                      60_000, key="search-images")
+    with st.expander("Optimiser, learning rate, batch size, augmentation, size cap, seed"):
+        columns = st.columns(3)
+        optimizers = columns[0].multiselect("Optimisers", ["adam", "nadam", "rmsprop", "sgd"], ["adam"],
+                                            key="search-optimizers")
+        low, high = columns[1].select_slider("Learning rate (one-cycle peak)", RATES, (3e-4, 3e-2),
+                                             key="search-rates")
+        batches = columns[2].multiselect("Batch sizes", [32, 64, 128, 256, 512], [64, 128, 256],
+                                         key="search-batches")
+        columns = st.columns(4)
+        shifts = columns[0].multiselect("Random shifts", [0.0, 0.05, 0.1], [0.0, 0.1], key="search-shifts")
+        smoothing = columns[1].multiselect("Label smoothing", [0.0, 0.05, 0.1], [0.0, 0.1],
+                                           key="search-smoothing")
+        cap = columns[2].number_input("Parameter cap (0: none)", 0, 5_000_000, 0, 500, key="search-cap",
+                                      help="Larger networks are not trained: a search for a small network "
+                                      "that reaches a target need not spend minutes on big ones.")
+        seed = columns[3].number_input("Seed", 0, 2**31 - 1, 0, key="search-seed",
+                                       help="The same seed draws the same trials.")
+    return search.SearchSpace(
+        kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
+        reductions=reductions, batch_norm=BATCH_NORM[batch_norm][0], max_dropout=dropout,
+        optimizers=optimizers, min_learning_rate=low, max_learning_rate=high, batch_sizes=batches,
+        shifts=shifts, label_smoothing=smoothing, epochs=epochs, train_images=images,
+        max_parameters=int(cap), seed=int(seed))
+
+
+def pareto_figure(study):
+    """Optuna's Pareto-front plot: parameters (log axis) against validation accuracy; each point
+    carries its trial number, so that a click can open its run."""
+    optuna = search.optuna_module()
+
+    figure = optuna.visualization.plot_pareto_front(study, target_names=["trainable parameters",
+                                                                         "validation accuracy"],
+                                                    targets=lambda trial: (trial.values[1], trial.values[0]))
+    front = {trial.number for trial in search.pareto_front(study)}
+    for trace in figure.data:  # Optuna's hover text is the trial as JSON: its number is in it
+        numbers = [json.loads(text.replace("<br>", "\n"))["number"] for text in trace.text or ()]
+        trace.customdata = numbers
+        # Optuna colours points by trial number (the first one white, invisible): front red, others gray
+        trace.marker.update(color=[FRONT_RED if number in front else "#9e9e9e" for number in numbers],
+                            showscale=False, size=9, colorscale=None)
+    figure.update_xaxes(type="log", autorange=True, range=None)  # Optuna's range is for a linear axis
+    figure.update_yaxes(tickformat=".1%", autorange=True, range=None)
+    figure.update_layout(dragmode="zoom", clickmode="event+select", height=460, title=None,
+                         margin=dict(l=10, r=10, t=30, b=10))
+    return figure
+
+
+def other_figures(study) -> dict:
+    """Parallel coordinates and hyperparameter importances for validation accuracy, where the trials
+    so far allow them (importances need at least two results sharing parameters)."""
+    optuna = search.optuna_module()
+
+    target = dict(target=lambda trial: trial.values[0], target_name="validation accuracy")
+    # fANOVA: how much of the accuracy's variance each parameter explains, whichever way is better
+    importances = dict(evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+    figures = {}
+    for title, plot, extra in (("Parallel coordinates", optuna.visualization.plot_parallel_coordinate, {}),
+                               ("Hyperparameter importances", optuna.visualization.plot_param_importances,
+                                importances)):
+        try:
+            figures[title] = plot(study, **target, **extra).update_layout(title=None, height=420)
+        except (ValueError, RuntimeError, ZeroDivisionError) as reason:
+            figures[title] = f"not yet: {reason}"
+    return figures

@@ -1,0 +1,167 @@
+import time
+
+import pandas as pd
+import streamlit as st
+
+from core import runs, search
+from core.architecture import ConfigError
+from dashboard import components, searching, state
+
+st.title("Architecture search")
+st.caption("Which networks are the most accurate for their size? Optuna searches a space of networks for "
+           "the best trade-off between validation accuracy and trainable parameters. Every trial is a "
+           "normal training, in the server's queue like anyone's, saved as a run: evaluate it, replay it, "
+           "draw on it.")
+storage = search.default_storage()
+me = state.owner()
+try:
+    names = search.study_names(storage)
+except Exception as problem:  # a database that is down, a URL with a typo
+    st.error(f"The study storage {search.safe_url(storage)} cannot be read: {problem}")
+    st.stop()
+NEW = "New search..."
+if st.session_state.get("search-study") not in [NEW, *names]:
+    st.session_state["search-study"] = names[-1] if names else NEW
+choice = st.selectbox("Study", [NEW, *reversed(names)], key="search-study",
+                      help=f"Studies are kept in {search.safe_url(storage)} (set {search.STORAGE_ENV} to "
+                      "share them between machines).")
+if error := st.session_state.pop("search-error", ""):
+    st.error(error)
+
+
+def start(name: str, space: search.SearchSpace, trials: int, minutes: int, create: bool) -> None:
+    """The Start (or Continue) button: create the study if new, work on it, and show it."""
+    try:
+        study = search.create_study(name, space, storage) if create else search.load_study(name, storage)
+    except ConfigError as problem:
+        st.session_state["search-error"] = " ".join(problem.problems)
+        return
+    used, _ = search.trials_used(study)  # a budget of trials counts the study's earlier ones too
+    why = searching.start(name, storage, me, used + trials if trials else None, minutes or None)
+    st.session_state["search-error"] = why
+    st.session_state["search-study"] = name
+
+
+def budget(prefix: str) -> tuple[int, int]:
+    left, right = st.columns(2)
+    trials = left.number_input("Trials (0: no limit)", 0, 1000, 20, key=f"{prefix}-trials")
+    minutes = right.number_input("Minutes (0: no limit)", 0, 24 * 60, 30, key=f"{prefix}-minutes",
+                                 help="No trial starts after this; the one in training finishes.")
+    return int(trials), int(minutes)
+
+
+if choice == NEW:
+    with st.container(border=True):
+        name = st.text_input("Name", f"search {time.strftime('%Y-%m-%d %H:%M')}", max_chars=80,
+                             key="search-name")
+        kind = st.radio("Networks", list(search.KINDS), format_func=search.KINDS.get, horizontal=True,
+                        key="search-kind")
+        space = searching.space_form(kind)
+        trials, minutes = budget("new")
+        problems = space.problems() + ([] if trials or minutes else ["give the search a budget: trials, "
+                                                                      "minutes or both"])
+        for problem in problems:
+            st.error(problem)
+        st.button("Start the search", type="primary", disabled=bool(problems), on_click=start,
+                  args=(name, space, trials, minutes, True))
+    st.stop()
+
+study = search.load_study(choice, storage)
+space = search.study_space(study)
+st.caption(f"Space: {search.KINDS[space.kind]}, {space.min_layers}-{space.max_layers} layers of "
+           f"{space.min_width}-{space.max_width}, {space.epochs} epoch(s) per trial on "
+           f"{space.train_images:,} images" + (f", at most {space.max_parameters:,} parameters"
+                                               if space.max_parameters else "") + f", seed {space.seed}.")
+
+
+polling = bool((handle := searching.running_search(choice)) and handle.running)
+
+
+@st.fragment(run_every=3.0 if polling else None)
+def follow() -> None:
+    handle = searching.running_search(choice)
+    used, running = search.trials_used(study)
+    if handle and handle.running:
+        limit = f" of {handle.trials}" if handle.trials else ""
+        until = f", until {time.strftime('%H:%M', time.localtime(handle.started + handle.minutes * 60))}" \
+            if handle.minutes else ""
+        st.info(f"{'Stopping' if handle.stopping else 'Searching'}: {used}{limit} trial(s) done, "
+                f"{running} in training{until}.", icon=":material/travel_explore:")
+        if handle.owner == me and not handle.stopping:
+            st.button("Stop the search", on_click=handle.stop,
+                      help="The trial in training stops after its current batch and counts as stopped.")
+    else:
+        if handle and handle.error:
+            st.error(f"The search stopped on an error: {handle.error}")
+        st.caption(f"{used} trial(s) done; no search is running on this server. Other machines may "
+                   "still work on it (`python -m core.search worker`).")
+        if not handle or not handle.running:
+            with st.expander("Continue this search"):
+                trials, minutes = budget("more")
+                st.button("Continue", on_click=start, args=(choice, space, trials, minutes, False),
+                          disabled=not (trials or minutes))
+    if polling and not (handle and handle.running):
+        st.rerun()  # the search ended: draw the page once more, without polling
+    if study.trials:
+        results(study)
+
+
+def results(study) -> None:
+    rows = search.trial_rows(study)
+    front = search.pareto_front(study)
+    columns = st.columns(3)
+    columns[0].metric("Results", sum(row["state"] == "result" for row in rows))
+    done = [row for row in rows if row["state"] == "result"]
+    best = max((row["validation accuracy"] for row in done), default=None)
+    columns[1].metric("Best validation accuracy", f"{best:.2%}" if done else "-")
+    target = columns[2].number_input("Smallest with test accuracy ≥ (%)", 10.0, 100.0, 95.0, 0.5,
+                                     key="search-target")
+    if smallest := search.smallest_reaching(study, target / 100):
+        columns[2].success(f"Trial #{smallest.number}: {smallest.user_attrs['architecture']}, "
+                           f"{smallest.values[1]:,.0f} parameters, "
+                           f"{smallest.user_attrs['test_accuracy']:.2%} test")
+    elif done:
+        columns[2].caption("No result reaches it yet.")
+    if front:
+        st.subheader("Accuracy against size")
+        st.caption(f"{len(front)} trial(s) on the Pareto front (red): no other trial is both more accurate "
+                   "and smaller. Hover for the architecture; click a point to open its run.")
+        figure = searching.pareto_figure(study)
+        event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="search-front")
+        if picked := components.selected_rows(event, figure):
+            open_run(next(row for row in rows if row["trial"] == picked[0]))
+    st.dataframe(pd.DataFrame(rows).drop(columns=["params"]), hide_index=True, column_config={
+        "validation accuracy": st.column_config.NumberColumn(format="percent"),
+        "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "trainable parameters": st.column_config.NumberColumn(format="localized")})
+    if len(done) >= 2:
+        charts = searching.other_figures(study)
+        for tab, figure in zip(st.tabs(list(charts)), charts.values()):
+            if isinstance(figure, str):  # why it cannot be drawn yet
+                tab.caption(figure)
+            else:
+                tab.plotly_chart(figure)
+
+
+def open_run(row: dict) -> None:
+    with st.container(border=True):
+        st.markdown(f"**Trial #{row['trial']}**: {row['architecture']}, "
+                    f"{row['trainable parameters']:,.0f} parameters, {row['validation accuracy']:.2%} "
+                    f"validation, {row['test accuracy']:.2%} test.")
+        try:
+            run = runs.get_run(row["run"])
+        except runs.RunError:  # trained by a worker on another machine, or deleted since
+            st.warning(f"Its run {row['run']} is not in this server's runs folder: it was trained on "
+                       f"{row['host']}, in {row['runs folder']}, or deleted since.")
+            return
+        st.caption(f"Run {run.id}: {run.record.get('message', '')}")
+        left, right = st.columns(2)
+        if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable):
+            st.session_state["evaluate_run"] = run.id
+            st.switch_page("views/evaluate.py")
+        if right.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
+            st.session_state["inspect_run"] = run.id
+            st.switch_page("views/inspect_training.py")
+
+
+follow()

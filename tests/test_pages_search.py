@@ -1,0 +1,83 @@
+"""The Search page under AppTest: a search started from the page trains real trials through the
+server's queue; refusals are said in the page; another session sees the search but cannot stop it."""
+
+import time
+
+import pytest
+
+from core import search
+from core.training import TrainingQueue
+from tests.conftest import open_page
+
+pytestmark = pytest.mark.real_data
+
+
+def button(app, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def tiny_form(app, name: str, trials: int):
+    app.text_input(key="search-name").set_value(name)
+    app.slider(key="search-layers-dense").set_value((1, 1))
+    app.select_slider(key="search-widths-dense").set_value((4, 16))
+    app.slider(key="search-epochs").set_value(1)
+    app.select_slider(key="search-images").set_value(1_000)
+    app.number_input(key="new-trials").set_value(trials)
+    return app.run()
+
+
+def wait_for_results(app, count: int, timeout: float = 120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        app.run()
+        if any(m.label == "Results" and m.value == str(count) for m in app.metric):
+            return app
+        time.sleep(1)
+    raise AssertionError(f"no {count} results: {[(m.label, m.value) for m in app.metric]}")
+
+
+def test_a_search_started_from_the_page_fills_its_table_and_front(runs_folder):
+    app = tiny_form(open_page("search"), "from the page", trials=2)
+    assert not app.error
+    button(app, "Start the search").click().run()
+    assert app.selectbox(key="search-study").value == "from the page"
+    wait_for_results(app, 2)
+    table = next(d.value for d in app.dataframe if "architecture" in d.value.columns)
+    assert list(table["state"]) == ["result", "result"] and table["run"].notna().all()
+    assert any("Pareto front" in c.value for c in app.caption)
+    study = search.load_study("from the page", search.default_storage())
+    assert sorted(t.user_attrs["run_id"] for t in study.trials) == sorted(table["run"])
+    assert {p.name for p in runs_folder.iterdir() if p.is_dir()} >= set(table["run"])  # saved as runs
+
+    other = open_page("search", **{"search-study": "from the page"})  # another visitor
+    assert "Stop the search" not in [b.label for b in other.button]
+    assert any(m.label == "Results" for m in other.metric)
+
+
+def test_the_page_refuses_bad_spaces_and_taken_names(runs_folder):
+    app = open_page("search")
+    app.multiselect(key="search-optimizers").set_value([]).run()
+    assert any("optimizers: choose at least one" in e.value for e in app.error)
+    assert button(app, "Start the search").disabled
+    app.multiselect(key="search-optimizers").set_value(["adam"])
+    app.number_input(key="new-trials").set_value(0)
+    app.number_input(key="new-minutes").set_value(0).run()
+    assert any("give the search a budget" in e.value for e in app.error)
+    search.create_study("taken", search.SearchSpace(), search.default_storage())
+    app = tiny_form(open_page("search", **{"search-study": "New search..."}), "taken", trials=1)
+    button(app, "Start the search").click().run()
+    assert any("already exists" in e.value for e in app.error)
+
+
+def test_a_finished_study_reopens_with_its_charts_and_target(real_mnist, runs_folder):
+    storage = search.default_storage()
+    space = search.SearchSpace(max_layers=2, max_width=32, epochs=1, train_images=600, reductions=["pool2"])
+    study = search.create_study("earlier", space, storage)
+    search.work(study, TrainingQueue(real_mnist, runs_folder), trials=3)
+    app = open_page("search", **{"search-study": "earlier"})
+    assert any(m.label == "Results" and m.value == "3" for m in app.metric)
+    assert [t.label for t in app.tabs] == ["Parallel coordinates", "Hyperparameter importances"]
+    app.number_input(key="search-target").set_value(10.0).run()
+    best_small = search.smallest_reaching(study, 0.10)
+    assert any(f"Trial #{best_small.number}" in s.value for s in app.success)
+    assert "Continue" in [b.label for b in app.button]

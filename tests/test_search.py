@@ -1,0 +1,129 @@
+"""The architecture search in core: seeded trials, real trainings saved as tagged runs, failures
+recorded as failures, the Pareto front and the targets read off it (SQLite storage)."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from core import runs, search
+from core.architecture import ConfigError, ConvLayer, TrainingConfig, build_model
+from core.training import TrainingQueue
+
+# a space whose trials train in about a second each
+TINY = dict(max_layers=2, max_width=16, epochs=1, train_images=600, batch_sizes=[64], reductions=["pool2"])
+
+
+def tiny_study(tmp_path, name="tiny", **changes):
+    space = search.SearchSpace(**(TINY | changes))
+    return search.create_study(name, space, f"sqlite:///{tmp_path}/search.sqlite3")
+
+
+def test_the_same_seed_gives_the_same_trials(real_mnist, tmp_path):
+    sequences = []
+    for attempt in range(2):
+        folder = tmp_path / str(attempt)
+        study = tiny_study(folder, seed=3)
+        search.work(study, TrainingQueue(real_mnist, folder), trials=3)
+        sequences.append([trial.params for trial in study.trials])
+    assert len(sequences[0]) == 3
+    assert sequences[0] == sequences[1]
+    other = tiny_study(tmp_path / "other", seed=4)
+    search.work(other, TrainingQueue(real_mnist, tmp_path / "other"), trials=1)
+    assert other.trials[0].params != sequences[0][0]
+
+
+def test_trials_are_tagged_runs_and_the_front_is_the_true_front(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, max_layers=3, max_width=64)
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=6)
+    rows = search.trial_rows(study)
+    results = [row for row in rows if row["state"] == "result"]
+    assert len(results) == 6
+    for row in results:  # each a normal, usable run, tagged with its study and trial
+        run = runs.get_run(row["run"], tmp_path)
+        assert run.usable and run.record["tag"] == f"search:tiny:{row['trial']}"
+        assert run.record["trainable_parameters"] == row["trainable parameters"]
+        assert run.record["validation_accuracy"] == row["validation accuracy"]
+        assert run.record["test_accuracy"] == row["test accuracy"]
+    points = {row["trial"]: (row["validation accuracy"], row["trainable parameters"]) for row in results}
+    brute_force = {number for number, (accuracy, size) in points.items()
+                   if not any(a >= accuracy and s <= size and (a, s) != (accuracy, size)
+                              for a, s in points.values())}
+    front = search.pareto_front(study)
+    assert {trial.number for trial in front} == brute_force
+    assert [t.values[1] for t in front] == sorted(t.values[1] for t in front)  # smallest first
+    best_test = max(row["test accuracy"] for row in results)
+    smallest = search.smallest_reaching(study, best_test)
+    assert smallest.user_attrs["test_accuracy"] == best_test
+    reaching_half = [row for row in results if row["test accuracy"] >= 0.5]
+    if reaching_half:
+        smallest_half = min(row["trainable parameters"] for row in reaching_half)
+        assert search.smallest_reaching(study, 0.5).values[1] == smallest_half
+    assert search.smallest_reaching(study, 1.01) is None
+
+
+def test_a_diverged_trial_is_recorded_as_such_never_as_a_result(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, optimizers=["sgd"], min_learning_rate=9.0, max_learning_rate=10.0,
+                       batch_norm=[False], max_dropout=0.0, min_layers=2, min_width=64, max_width=64,
+                       activations=["linear"], epochs=3, train_images=3000)
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    (row,) = search.trial_rows(study)
+    assert row["state"] == "diverged" and row["validation accuracy"] is None
+    assert study.trials[0].state.name == "FAIL" and search.pareto_front(study) == []
+
+
+def test_stop_ends_the_running_trial_which_counts_as_stopped(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, epochs=50, train_images=20_000, max_width=256, min_width=256)
+    stop = threading.Event()
+    threading.Timer(4, stop.set).start()
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=5, stop=stop)
+    (row,) = search.trial_rows(study)
+    assert row["state"] == "stopped" and study.trials[0].state.name == "FAIL"
+    assert search.pareto_front(study) == []
+
+
+def test_impossible_and_oversized_networks_are_not_trained(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=4,
+                       kernel_sizes=[7], reductions=["pool2"], max_parameters=100)
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    assert study.trials and all(trial.state.name == "PRUNED" for trial in study.trials)
+    assert "shrink the 14x14 image to nothing" in study.trials[0].user_attrs["outcome"]
+    assert not list(tmp_path.glob("2*"))  # no run saved
+    capped = tiny_study(tmp_path, name="capped", max_parameters=100)
+    search.work(capped, TrainingQueue(real_mnist, tmp_path), trials=1)
+    assert all("over the cap of 100" in t.user_attrs["outcome"] for t in capped.trials)
+
+
+def test_studies_are_listed_reopened_and_their_names_and_spaces_checked(tmp_path):
+    storage = f"sqlite:///{tmp_path}/s.sqlite3"
+    search.create_study("first", search.SearchSpace(kind="conv", max_layers=3, max_width=32), storage)
+    assert search.study_names(storage) == ["first"]
+    assert search.study_space(search.load_study("first", storage)).kind == "conv"
+    with pytest.raises(ConfigError, match="already exists"):
+        search.create_study("first", search.SearchSpace(), storage)
+    with pytest.raises(ConfigError, match="narrowest layer"):
+        search.create_study("second", search.SearchSpace(min_width=0), storage)
+    with pytest.raises(ConfigError, match="input reductions"):
+        search.SearchSpace.from_dict({"reductions": ["zoom"]})
+    with pytest.raises(ConfigError, match="not a search space"):
+        search.SearchSpace.from_dict({"colour": "red"})
+    assert search.safe_url("postgresql://me:secret@db/x") == "postgresql://***@db/x"
+
+
+def test_default_storage_is_sqlite_in_the_runs_folder_unless_named(runs_folder, monkeypatch):
+    assert search.default_storage() == f"sqlite:///{runs_folder / search.STORAGE_FILE}"
+    monkeypatch.setenv(search.STORAGE_ENV, "postgresql://db/studies")
+    assert search.default_storage() == "postgresql://db/studies"
+
+
+def test_global_average_pooling_counts_like_keras():
+    config = TrainingConfig(conv=[ConvLayer(6, 5, batch_norm=True, max_pool=True),
+                                  ConvLayer(8, 3, batch_norm=True)], global_pool=True)
+    model = build_model(config, np.zeros((28, 28)), np.ones((28, 28)))
+    assert model.count_params() == config.parameter_count() == 742
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == config.parameter_count(trainable_only=True) == 714
+    assert "global avg" in config.describe()
+    assert TrainingConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert "needs convolutional layers" in TrainingConfig(global_pool=True).problems()[0]
