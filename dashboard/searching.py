@@ -8,9 +8,10 @@ import threading
 
 import streamlit as st
 
-from core import search
+from core import runs, search
 from core.architecture import REDUCTIONS
 from dashboard import state
+from dashboard.text import for_markdown
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
 
@@ -130,3 +131,25 @@ def other_figures(study) -> dict:
         except (ValueError, RuntimeError, ZeroDivisionError) as reason:
             figures[title] = f"not yet: {reason}"
     return figures
+
+
+def open_run(row: dict) -> None:
+    """A clicked trial: its numbers, and buttons to its run on the Evaluate and Replay pages."""
+    with st.container(border=True):
+        st.markdown(f"**Trial #{row['trial']}**: {for_markdown(row['architecture'])}, "
+                    f"{row['trainable parameters']:,.0f} parameters, {row['validation accuracy']:.2%} "
+                    f"validation, {row['test accuracy']:.2%} test.")
+        try:
+            run = runs.get_run(row["run"])
+        except runs.RunError:  # trained by a worker on another machine, or deleted since
+            st.warning(f"Its run {row['run']} is not in this server's runs folder: it was trained on "
+                       f"{row['host']}, in {row['runs folder']}, or deleted since.")
+            return
+        st.caption(f"Run {run.id}: {run.record.get('message', '')}")
+        left, right = st.columns(2)
+        if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable):
+            st.session_state["evaluate_run"] = run.id
+            st.switch_page("views/evaluate.py")
+        if right.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
+            st.session_state["inspect_run"] = run.id
+            st.switch_page("views/inspect_training.py")

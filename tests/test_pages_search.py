@@ -81,3 +81,32 @@ def test_a_finished_study_reopens_with_its_charts_and_target(real_mnist, runs_fo
     best_small = search.smallest_reaching(study, 0.10)
     assert any(f"Trial #{best_small.number}" in s.value for s in app.success)
     assert "Continue" in [b.label for b in app.button]
+
+
+def test_only_the_owner_stops_a_search_and_its_trial_in_hand_gives_no_result(runs_folder):
+    app = tiny_form(open_page("search"), "long", trials=50)
+    app.slider(key="search-epochs").set_value(30)
+    app.select_slider(key="search-images").set_value(20_000)
+    button(app.run(), "Start the search").click().run()
+    deadline = time.time() + 60
+    while not any("Searching: 0 of 50 trial(s) done, 1 in training" in i.value for i in app.info):
+        assert time.time() < deadline, [i.value for i in app.info]
+        time.sleep(0.5)
+        app.run()
+    app.selectbox(key="search-study").set_value("New search...")
+    app = tiny_form(app.run(), "second", trials=1)
+    button(app, "Start the search").click().run()  # the same session: one search at a time
+    assert any("already running the search 'long'" in e.value for e in app.error)
+    other = open_page("search", **{"search-study": "long"})  # another visitor: sees it, cannot stop it
+    assert any("Searching:" in i.value for i in other.info)
+    assert "Stop the search" not in [b.label for b in other.button]
+    app.selectbox(key="search-study").set_value("long")
+    button(app.run(), "Stop the search").click().run()
+    deadline = time.time() + 60
+    while not any("no search is running" in c.value for c in app.caption):
+        assert time.time() < deadline
+        time.sleep(0.5)
+        app.run()
+    rows = search.trial_rows(search.load_study("long", search.default_storage()))
+    assert len(rows) == 1 and rows[0]["state"] in ("stopped", "cancelled")  # queued or training: no result
+    assert rows[0]["validation accuracy"] is None

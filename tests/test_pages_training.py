@@ -95,8 +95,9 @@ def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
     training.train(TrainingJob(config, name="two"), real_mnist, runs_folder)
     app = open_page("evaluate")
     assert not app.error
-    assert app.selectbox[0].value.name == "two"  # the newest by default
-    app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.id == first.id)).run()
+    newest = runs.list_runs(runs_folder)[0]
+    assert newest.name == "two" and app.selectbox(key="evaluate_run").value == newest.id  # by default
+    app.selectbox(key="evaluate_run").set_value(first.id).run()
     accuracy = next(m.value for m in app.metric if m.label == "Accuracy")
     assert accuracy == f"{first.record['test_accuracy']:.2%}"
     table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)

@@ -127,3 +127,17 @@ def test_global_average_pooling_counts_like_keras():
     assert "global avg" in config.describe()
     assert TrainingConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
     assert "needs convolutional layers" in TrainingConfig(global_pool=True).problems()[0]
+
+
+def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
+    storage = f"sqlite:///{tmp_path}/cli.sqlite3"
+    assert search.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 0
+    assert search.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert search.main(["start", "--study", "bad", "--storage", storage, "--min-width", "0"]) == 2
+    assert "narrowest layer" in capsys.readouterr().err
+    assert search.main(["list", "--storage", storage]) == 0
+    assert capsys.readouterr().out.split() == ["cli"]
+    assert search.main(["show", "--study", "cli", "--storage", storage]) == 0
+    assert "front:" in capsys.readouterr().out
+    assert search.main(["show", "--study", "missing", "--storage", storage]) == 2

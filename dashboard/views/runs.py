@@ -32,6 +32,7 @@ table = pd.DataFrame([{
     "test accuracy": run.record.get("test_accuracy"),
     "seconds": run.record.get("training_seconds"),
     "created": run.record.get("created", ""),
+    "made for": run.record.get("tag", ""),  # e.g. "search:NAME:3", trial 3 of a search
     "note": run.problem or run.record.get("message", ""),
     "id": run.id,
 } for run in all_runs])

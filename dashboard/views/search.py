@@ -3,9 +3,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core import runs, search
+from core import search
 from core.architecture import ConfigError
 from dashboard import components, searching, state
+from dashboard.text import for_markdown
 
 st.title("Architecture search")
 st.caption("Which networks are the most accurate for their size? Optuna searches a space of networks for "
@@ -26,7 +27,7 @@ choice = st.selectbox("Study", [NEW, *reversed(names)], key="search-study",
                       help=f"Studies are kept in {search.safe_url(storage)} (set {search.STORAGE_ENV} to "
                       "share them between machines).")
 if error := st.session_state.pop("search-error", ""):
-    st.error(error)
+    st.error(for_markdown(error))
 
 
 def start(name: str, space: search.SearchSpace, trials: int, minutes: int, create: bool) -> None:
@@ -129,7 +130,7 @@ def results(study) -> None:
         figure = searching.pareto_figure(study)
         event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="search-front")
         if picked := components.selected_rows(event, figure):
-            open_run(next(row for row in rows if row["trial"] == picked[0]))
+            searching.open_run(next(row for row in rows if row["trial"] == picked[0]))
     st.dataframe(pd.DataFrame(rows).drop(columns=["params"]), hide_index=True, column_config={
         "validation accuracy": st.column_config.NumberColumn(format="percent"),
         "test accuracy": st.column_config.NumberColumn(format="percent"),
@@ -141,27 +142,6 @@ def results(study) -> None:
                 tab.caption(figure)
             else:
                 tab.plotly_chart(figure)
-
-
-def open_run(row: dict) -> None:
-    with st.container(border=True):
-        st.markdown(f"**Trial #{row['trial']}**: {row['architecture']}, "
-                    f"{row['trainable parameters']:,.0f} parameters, {row['validation accuracy']:.2%} "
-                    f"validation, {row['test accuracy']:.2%} test.")
-        try:
-            run = runs.get_run(row["run"])
-        except runs.RunError:  # trained by a worker on another machine, or deleted since
-            st.warning(f"Its run {row['run']} is not in this server's runs folder: it was trained on "
-                       f"{row['host']}, in {row['runs folder']}, or deleted since.")
-            return
-        st.caption(f"Run {run.id}: {run.record.get('message', '')}")
-        left, right = st.columns(2)
-        if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable):
-            st.session_state["evaluate_run"] = run.id
-            st.switch_page("views/evaluate.py")
-        if right.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
-            st.session_state["inspect_run"] = run.id
-            st.switch_page("views/inspect_training.py")
 
 
 follow()
