@@ -9,7 +9,7 @@ import threading
 import streamlit as st
 
 from core import runs, search
-from core.architecture import REDUCTIONS
+from core.architecture import ACTIVATIONS, REDUCTIONS
 from dashboard import state
 from dashboard.text import for_markdown
 
@@ -75,6 +75,8 @@ def space_form(kind: str) -> search.SearchSpace:
                                              key="search-rates")
         batches = columns[2].multiselect("Batch sizes", [32, 64, 128, 256, 512], [64, 128, 256],
                                          key="search-batches")
+        activations = st.multiselect("Activations (hidden layers; convolutions use relu)", list(ACTIVATIONS),
+                                     ["relu"], key="search-activations")
         columns = st.columns(4)
         shifts = columns[0].multiselect("Random shifts", [0.0, 0.05, 0.1], [0.0, 0.1], key="search-shifts")
         smoothing = columns[1].multiselect("Label smoothing", [0.0, 0.05, 0.1], [0.0, 0.1],
@@ -87,7 +89,8 @@ def space_form(kind: str) -> search.SearchSpace:
     return search.SearchSpace(
         kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
         reductions=reductions, batch_norm=BATCH_NORM[batch_norm][0], max_dropout=dropout,
-        optimizers=optimizers, min_learning_rate=low, max_learning_rate=high, batch_sizes=batches,
+        activations=activations, optimizers=optimizers, min_learning_rate=low, max_learning_rate=high,
+        batch_sizes=batches,
         shifts=shifts, label_smoothing=smoothing, epochs=epochs, train_images=images,
         max_parameters=int(cap), seed=int(seed))
 

@@ -141,3 +141,12 @@ def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
     assert search.main(["show", "--study", "cli", "--storage", storage]) == 0
     assert "front:" in capsys.readouterr().out
     assert search.main(["show", "--study", "missing", "--storage", storage]) == 2
+
+
+def test_optunas_journal_file_works_as_a_storage_too(real_mnist, tmp_path):
+    storage = f"journal:{tmp_path}/search.log"
+    study = search.create_study("journal", search.SearchSpace(**TINY), storage)
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    assert search.study_names(storage) == ["journal"]
+    (row,) = search.trial_rows(search.load_study("journal", storage))
+    assert row["state"] == "result" and runs.get_run(row["run"], tmp_path).usable
