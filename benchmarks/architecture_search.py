@@ -51,21 +51,21 @@ def run_search(kind: str, data) -> dict:
         search.work(study, TrainingQueue(data, Path(folder)), minutes=setup["minutes"])
         minutes = (time.time() - started) / 60
         rows = search.trial_rows(study)
-        winners = []
+        winners = []  # computed while the study's folder exists: nothing here outlives it
         for accuracy, most_parameters in setup["targets"]:
             trial = search.smallest_reaching(study, accuracy)
             config = search.trial_config(study, trial) if trial else None
             winners.append(_winner(trial, config, accuracy, most_parameters, started, data))
-    return {"space": setup["space"].to_dict(), "minutes_of_search": round(minutes, 1),
-            "trials": len(rows), "results": sum(r["state"] == "result" for r in rows),
-            "winners": winners, "front": [r for r in rows if r["trial"] in {t["trial"] for t in winners}],
-            "table": rows}
+        front = [trial.number for trial in search.pareto_front(study)]
+        return {"space": setup["space"].to_dict(), "minutes_of_search": round(minutes, 1),
+                "trials": len(rows), "results": sum(r["state"] == "result" for r in rows),
+                "winners": winners, "front": front, "table": rows}
 
 
 def _winner(trial, config: TrainingConfig | None, accuracy: float, most_parameters: int | None,
             started: float, data) -> dict:
     if trial is None:
-        return {"target": accuracy, "found": None}
+        return {"target": accuracy, "most_parameters": most_parameters, "found": None, "met": False}
     found = config.to_dict()
     seeds = [{"seed": config.hyper.seed, "test_accuracy": trial.user_attrs["test_accuracy"]}]
     for extra in (1, 2):  # the same network and settings, other seeds
