@@ -228,10 +228,9 @@ def load_study(name: str, storage: str, seed: int | None = None):
     """An existing study; its sampler is seeded with `seed` (by default, the study's own seed)."""
     optuna = optuna_module()
 
-    probe = optuna.load_study(study_name=name, storage=open_storage(storage))
-    space = study_space(probe)
-    return optuna.load_study(study_name=name, storage=open_storage(storage),
-                             sampler=_sampler(space.seed if seed is None else seed))
+    study = optuna.load_study(study_name=name, storage=open_storage(storage))
+    study.sampler = _sampler(study_space(study).seed if seed is None else seed)
+    return study
 
 
 def _sampler(seed: int):
@@ -370,8 +369,7 @@ def work(study, queue: TrainingQueue, owner: str = TERMINAL, trials: int | None 
     deadline = time.time() + minutes * 60 if minutes else math.inf
     attempts = 0  # impossible or capped networks cost nothing but could loop forever: bounded
     while not stop.is_set() and time.time() < deadline and attempts < 50 * (trials or 1000) + 100:
-        if isinstance(study._storage, optuna.storages.RDBStorage):
-            optuna.storages.fail_stale_trials(study)
+        optuna.storages.fail_stale_trials(study)  # a no-op on storages without heartbeats
         used, running = trials_used(study)
         waiting = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
         if trials is not None and used + running >= trials and not waiting:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from core import evaluation
-from dashboard import figures
+from core import evaluation, runs
+from dashboard import figures, state
 
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
 
@@ -57,6 +57,16 @@ def wait_for(task, hint: str) -> None:
                 icon=":material/hourglass_top:")
 
     st.fragment(run_every=1.0)(poll)()
+
+
+def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
+    """A selectbox of runs, newest first, kept by id under `key`: another page may choose for it by
+    setting that key (the Search page does), and a run deleted since falls back to the newest."""
+    by_id = {run.id: run for run in usable}
+    if st.session_state.get(key) not in by_id:
+        st.session_state[key] = usable[0].id
+    return by_id[container.selectbox("Run (the newest first)", list(by_id), key=key,
+                                     format_func=lambda run_id: state.run_label(by_id[run_id]))]
 
 
 def selected_rows(event, figure) -> list[int]:

@@ -11,7 +11,7 @@ import streamlit as st
 from core import inspection, runs
 from core.architecture import TrainingConfig
 from core.training import QueueFull
-from dashboard import live, state
+from dashboard import components, live, state
 
 PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
 
@@ -23,13 +23,8 @@ def pick_run_and_epoch() -> tuple[runs.Run, int]:
         st.info("There is no trained network to look inside yet: train one first.")
         st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
         st.stop()
-    ids = [run.id for run in usable]
-    if st.session_state.get("inspect_run") not in ids:
-        st.session_state["inspect_run"] = ids[0]
     left, right = st.columns([3, 2])
-    run_id = left.selectbox("Run (the newest first)", ids, key="inspect_run",
-                            format_func=lambda i: state.run_label(usable[ids.index(i)]))
-    run = usable[ids.index(run_id)]
+    run = components.run_picker(left, usable, "inspect_run")
     kept = inspection.epochs_kept(run)
     if kept == 0:
         _offer_retraining(run)

@@ -15,11 +15,7 @@ if not usable:
 
 
 left, right = st.columns([3, 1])
-by_id = {run.id: run for run in usable}
-if st.session_state.get("evaluate_run") not in by_id:  # none yet, or deleted since: the newest
-    st.session_state["evaluate_run"] = usable[0].id
-run = by_id[left.selectbox("Run (the newest first)", list(by_id), key="evaluate_run",
-                           format_func=lambda run_id: state.run_label(by_id[run_id]))]
+run = components.run_picker(left, usable, "evaluate_run")
 split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="evaluate_split",
                     format_func=str.capitalize)
 try:
