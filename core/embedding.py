@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core import files
+from core.architecture import is_feature_layer
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,7 @@ def pixel_features(images: np.ndarray) -> np.ndarray:
 def layer_names(model) -> list[str]:
     """The layers whose activations can be mapped: every dense, convolution and pooling layer but
     the output, last hidden layer first (the network's own view of the digits)."""
-    import keras
-
-    hidden = [layer.name for layer in model.layers[:-1] if isinstance(
-        layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+    hidden = [layer.name for layer in model.layers[:-1] if is_feature_layer(layer)]
     return hidden[::-1]
 
 

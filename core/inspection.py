@@ -14,6 +14,7 @@ import numpy as np
 from scipy import ndimage, stats
 
 from core import files, runs
+from core.architecture import is_feature_layer
 from core.data import CLASSES
 from core.training import predict_probabilities
 
@@ -109,8 +110,10 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
     ("conv", one kernel image per filter) for a convolutional one."""
     import keras
 
-    layer = next(layer for layer in model.layers
-                 if isinstance(layer, (keras.layers.Dense, keras.layers.Conv2D)))
+    layer = next(layer for layer in model.layers if isinstance(
+        layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.SeparableConv2D)))
+    if isinstance(layer, keras.layers.SeparableConv2D):  # its spatial filters: the depthwise ones
+        return "conv", np.asarray(layer.depthwise_kernel)[:, :, 0, :].transpose(2, 0, 1)
     kernel = np.asarray(layer.kernel)
     if isinstance(layer, keras.layers.Conv2D):
         return "conv", kernel[:, :, 0, :].transpose(2, 0, 1)  # (filters, k, k)
@@ -119,12 +122,17 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
 
 
 def weight_histograms(model, bins: int = 40) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(layer name, counts, bin edges) of the kernel weights of every layer that has a kernel."""
+    """(layer name, counts, bin edges) of the kernel weights of every layer that has a kernel; a
+    separable convolution has two, "(depthwise)" and "(pointwise)"."""
     found = []
     for layer in model.layers:
-        if getattr(layer, "kernel", None) is not None:
-            counts, edges = np.histogram(np.asarray(layer.kernel).ravel(), bins=bins)
-            found.append((layer.name, counts, edges))
+        kernels = {"": getattr(layer, "kernel", None),
+                   " (depthwise)": getattr(layer, "depthwise_kernel", None),
+                   " (pointwise)": getattr(layer, "pointwise_kernel", None)}
+        for suffix, kernel in kernels.items():
+            if kernel is not None:
+                counts, edges = np.histogram(np.asarray(kernel).ravel(), bins=bins)
+                found.append((layer.name + suffix, counts, edges))
     return found
 
 
@@ -139,8 +147,7 @@ class ActivationProbe:
     def __init__(self, model):
         import keras
 
-        shown = [layer for layer in model.layers if isinstance(
-            layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+        shown = [layer for layer in model.layers if is_feature_layer(layer)]
         self.names = [layer.name for layer in shown]
         self._model = keras.Model(model.input, [layer.output for layer in shown])
 

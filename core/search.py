@@ -51,6 +51,7 @@ STORAGE_ENV = "MNIST_EXPLORER_SEARCH_STORAGE"
 STORAGE_FILE = "search.sqlite3"
 TAG_PREFIX = "search:"
 SPACE_ATTR = "space"
+NOT_TRAINED = "not_trained"  # the user attribute of a draw that was not trained: it uses no budget
 OBJECTIVES = ("validation accuracy", "trainable parameters")
 KINDS = {"dense": "fully-connected stacks", "conv": "small convnets"}
 # A worker's running trial sends a heartbeat this often; one silent for GRACE_SECONDS is taken as
@@ -59,6 +60,9 @@ HEARTBEAT_SECONDS = int(os.environ.get("MNIST_EXPLORER_SEARCH_HEARTBEAT", "10"))
 GRACE_SECONDS = int(os.environ.get("MNIST_EXPLORER_SEARCH_GRACE", "60"))
 MAX_RETRIES = 2
 POLL_SECONDS = 0.5
+# a worker gives up after this many draws in a row that could not be trained (each costs a fraction
+# of a second; without a limit a search over an all but impossible space would draw for its hours)
+MAX_UNTRAINED_IN_A_ROW = 1000
 
 
 def optuna_module():
@@ -67,11 +71,42 @@ def optuna_module():
     import optuna
 
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    optimize_logger = logging.getLogger("optuna.study._optimize")
+    if not any(isinstance(f, _QuietNotTrained) for f in optimize_logger.filters):
+        optimize_logger.addFilter(_QuietNotTrained())
     return optuna
 
 
 class TrialFailed(Exception):
     """A trial that trained but gave no result (diverged, stopped, failed): recorded, never a point."""
+
+
+class SearchStalled(Exception):
+    """Draw after draw was not trained: the space (with its caps) is all but impossible."""
+
+
+class NotTrained(TrialFailed):
+    """A draw that is not trained: impossible, or over a cap. Failed, not pruned: the TPE sampler
+    counts pruned trials among the good ones when few have completed (so it kept drawing the same
+    few networks, and more impossible ones), while it leaves failed ones out of its model."""
+
+
+class _QuietNotTrained(logging.Filter):
+    """Optuna logs each failed trial as a warning with its traceback, then its value: for a draw
+    that was not trained that is noise (a search may make hundreds); its outcome says why."""
+
+    def __init__(self):
+        super().__init__()
+        self._quiet: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "NotTrained(" in message:
+            self._quiet.add(message.split(" failed", 1)[0] + " failed with value")
+            return False
+        quiet = next((prefix for prefix in self._quiet if message.startswith(prefix)), None)
+        self._quiet.discard(quiet)
+        return quiet is None
 
 
 @dataclass
@@ -88,6 +123,9 @@ class SearchSpace:
     batch_norm: list[bool] = field(default_factory=lambda: [False, True])
     max_dropout: float = 0.3
     kernel_sizes: list[int] = field(default_factory=lambda: [3, 5])
+    # depthwise separable convolutions after the first (which sees one map, where they are pointless):
+    # [False] keeps full convolutions, as in studies made before they existed
+    separable: list[bool] = field(default_factory=lambda: [False])
     optimizers: list[str] = field(default_factory=lambda: ["adam"])
     min_learning_rate: float = 3e-4
     max_learning_rate: float = 3e-2
@@ -98,6 +136,9 @@ class SearchSpace:
     # networks above this many trainable parameters are not trained (0: no cap): a search for the
     # smallest network that reaches a target need not spend its minutes on large ones
     max_parameters: int = 0
+    # nor networks above this many multiply-adds per image (0: no cap): what a trial's minutes grow
+    # with; on 2 cores a convnet that never pools takes several times as long as one that does
+    max_multiply_adds: int = 0
     train_images: int = 60_000
     validation_fraction: float = 0.1
     seed: int = 0
@@ -113,6 +154,7 @@ class SearchSpace:
         found += bounded("epochs per trial", self.epochs, 1, 200, int)
         found += bounded("training images", self.train_images, 100, 60_000, int)
         found += bounded("parameter cap", self.max_parameters, 0, 5_000_000, int)
+        found += bounded("multiply-add cap", self.max_multiply_adds, 0, 10**10, int)
         found += bounded("highest dropout", self.max_dropout, 0.0, 0.9, float)
         found += bounded("lowest learning rate", self.min_learning_rate, 1e-6, 10.0, float)
         found += bounded("highest learning rate", self.max_learning_rate, self.min_learning_rate, 10.0,
@@ -121,6 +163,7 @@ class SearchSpace:
                                       ("activations", self.activations, ACTIVATIONS),
                                       ("optimizers", self.optimizers, OPTIMIZERS),
                                       ("batch norm", self.batch_norm, (False, True)),
+                                      ("separable convolutions", self.separable, (False, True)),
                                       ("kernel sizes", self.kernel_sizes, range(1, 8)),
                                       ("batch sizes", self.batch_sizes, range(1, 60_001)),
                                       ("random shifts", self.shifts, [x / 100 for x in range(26)]),
@@ -158,10 +201,10 @@ def suggest(trial, space: SearchSpace) -> TrainingConfig:
         config.dense = [DenseLayer(_width(trial, f"units_{i + 1}", space), activation, batch_norm,
                                    round(dropout, 2)) for i in range(layers)]
     else:
-        config.conv = [ConvLayer(_width(trial, f"filters_{i + 1}", space),
-                                 trial.suggest_categorical(f"kernel_{i + 1}", space.kernel_sizes), batch_norm,
-                                 trial.suggest_categorical(f"pool_{i + 1}", [False, True]))
-                       for i in range(layers)]
+        # drawn only where the space offers it, so that older studies' trials rebuild as they were
+        separable = trial.suggest_categorical("separable", space.separable) if True in space.separable \
+            else False
+        config.conv = _conv_layers(trial, space, layers, REDUCTIONS[reduction][0], batch_norm, separable)
         config.global_pool = trial.suggest_categorical("global_pool", [False, True])
     optimizer = trial.suggest_categorical("optimizer", space.optimizers)
     config.hyper = Hyperparameters(
@@ -174,6 +217,27 @@ def suggest(trial, space: SearchSpace) -> TrainingConfig:
         epochs=space.epochs, train_images=space.train_images,
         validation_fraction=space.validation_fraction, seed=space.seed + trial.number)
     return config
+
+
+def _conv_layers(trial, space: SearchSpace, layers: int, side: int, batch_norm: bool,
+                 separable: bool) -> list[ConvLayer]:
+    """The convolutions, each with a choice of kernel and of pooling only where the layers after it
+    still have an image to work on (with the smallest kernel, unpooled). Drawn freely, most deep
+    stacks shrank the image away, and the sampler, which learns nothing from a draw that is not
+    trained, made thousands of such draws. A trial that did train passed this test, so earlier
+    trials rebuild as they were (exactly, with two kernel sizes to choose from)."""
+    smallest = min(space.kernel_sizes)
+    convolutions = []
+    for i in range(layers):
+        needed = 1 + (layers - i - 1) * (smallest - 1)  # the side that the layers still to come need
+        filters = _width(trial, f"filters_{i + 1}", space)
+        kernel = trial.suggest_categorical(f"kernel_{i + 1}", space.kernel_sizes) \
+            if side - max(space.kernel_sizes) + 1 >= needed else smallest
+        side -= kernel - 1
+        pool = trial.suggest_categorical(f"pool_{i + 1}", [False, True]) if side // 2 >= needed else False
+        side //= 2 if pool else 1
+        convolutions.append(ConvLayer(filters, kernel, batch_norm, pool, separable=bool(separable and i > 0)))
+    return convolutions
 
 
 def _width(trial, name: str, space: SearchSpace) -> int:
@@ -261,19 +325,14 @@ def safe_url(url: str) -> str:
 # --- running trials ----------------------------------------------------------------------------------
 def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) -> tuple[float, int]:
     """Train the trial's network through `queue`, as a run; its (validation accuracy, parameters)."""
-    optuna = optuna_module()
-
     study_name = trial.study.study_name
     space = study_space(trial.study)
     config = suggest(trial, space)
     trial.set_user_attr("architecture", config.describe())
-    if problems := config.problems():  # e.g. convolutions that shrink the image to nothing
-        trial.set_user_attr("outcome", "impossible: " + "; ".join(problems))
-        raise optuna.TrialPruned("impossible network: " + "; ".join(problems))
-    cap = space.max_parameters
-    if cap and (size := config.parameter_count(trainable_only=True)) > cap:
-        trial.set_user_attr("outcome", f"not trained: {size:,} parameters, over the cap of {cap:,}")
-        raise optuna.TrialPruned(f"{size:,} parameters, over the cap of {cap:,}")
+    if reason := why_not_trained(config, space):
+        trial.set_user_attr("outcome", reason)
+        trial.set_user_attr(NOT_TRAINED, True)
+        raise NotTrained(reason)
     name = f"{study_name} #{trial.number}"
     while True:  # the queue is shared: wait for room, like anyone else
         try:
@@ -300,6 +359,17 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
     trial.set_user_attr("training_seconds", round(record["training_seconds"], 1))
     trial.set_user_attr("parameters", record["parameters"])
     return record["validation_accuracy"], record["trainable_parameters"]
+
+
+def why_not_trained(config: TrainingConfig, space: SearchSpace) -> str:
+    """Why a drawn network is not trained (impossible, or over a cap of the space), or ''."""
+    if problems := config.problems():  # e.g. convolutions that shrink the image to nothing
+        return "impossible: " + "; ".join(problems)
+    if space.max_parameters and (size := config.parameter_count(trainable_only=True)) > space.max_parameters:
+        return f"not trained: {size:,} parameters, over the cap of {space.max_parameters:,}"
+    if space.max_multiply_adds and (cost := config.multiply_adds()) > space.max_multiply_adds:
+        return f"not trained: {cost:,} multiply-adds per image, over the cap of {space.max_multiply_adds:,}"
+    return ""
 
 
 def trial_config(study, trial) -> TrainingConfig:
@@ -347,12 +417,14 @@ class BackgroundSearch:
 
 def trials_used(study) -> tuple[int, int]:
     """(trials that used up the budget, trials running now): results, trials that diverged or
-    failed in training, and running ones count; a dead worker's trial (retried) does not."""
+    failed in training, and running ones count; a dead worker's trial (retried) and a draw that was
+    not trained (impossible, over a cap) do not."""
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     used = sum(1 for t in trials if t.state == TrialState.COMPLETE
-               or (t.state == TrialState.FAIL and "outcome" in t.user_attrs))
+               or (t.state == TrialState.FAIL and "outcome" in t.user_attrs
+                   and NOT_TRAINED not in t.user_attrs))
     running = sum(1 for t in trials if t.state == TrialState.RUNNING)
     return used, running
 
@@ -368,6 +440,21 @@ def work(study, queue: TrainingQueue, owner: str = TERMINAL, trials: int | None 
     stop = stop or threading.Event()
     deadline = time.time() + minutes * 60 if minutes else math.inf
     attempts = 0  # impossible or capped networks cost nothing but could loop forever: bounded
+    untrained_in_a_row = 0
+
+    def objective(trial):
+        nonlocal untrained_in_a_row
+        try:
+            values = run_trial(trial, queue, owner, stop)
+        except NotTrained:
+            untrained_in_a_row += 1
+            raise
+        except TrialFailed:
+            untrained_in_a_row = 0
+            raise
+        untrained_in_a_row = 0
+        return values
+
     while not stop.is_set() and time.time() < deadline and attempts < 50 * (trials or 1000) + 100:
         optuna.storages.fail_stale_trials(study)  # a no-op on storages without heartbeats
         used, running = trials_used(study)
@@ -377,8 +464,12 @@ def work(study, queue: TrainingQueue, owner: str = TERMINAL, trials: int | None 
                 break
             stop.wait(min(HEARTBEAT_SECONDS, 2))  # another worker's trial: finishing, or dying
             continue
-        study.optimize(lambda trial: run_trial(trial, queue, owner, stop), n_trials=1, catch=(TrialFailed,))
+        study.optimize(objective, n_trials=1, catch=(TrialFailed,))
         attempts += 1
+        if untrained_in_a_row >= MAX_UNTRAINED_IN_A_ROW:
+            raise SearchStalled(f"the last {untrained_in_a_row} networks drawn were impossible or over a "
+                                "cap, none trained: widen the space (fewer layers, less pooling) or raise "
+                                "the caps")
     return attempts
 
 
@@ -422,7 +513,7 @@ def smallest_reaching(study, test_accuracy: float):
 
 
 # --- the command line ----------------------------------------------------------------------------------
-BATCH_NORM_CHOICES = {"no": [False], "yes": [True], "both": [False, True]}
+YES_NO_BOTH = {"no": [False], "yes": [True], "both": [False, True]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -436,7 +527,13 @@ def main(argv: list[str] | None = None) -> int:
                           ("epochs", 5), ("train-images", 60_000), ("seed", 0)):
         start.add_argument(f"--{flag}", type=int, default=default)
     start.add_argument("--reductions", default=",".join(REDUCTIONS))
-    start.add_argument("--batch-norm", choices=list(BATCH_NORM_CHOICES), default="both")
+    start.add_argument("--batch-norm", choices=list(YES_NO_BOTH), default="both")
+    start.add_argument("--separable", choices=list(YES_NO_BOTH), default="no",
+                       help="depthwise separable convolutions after the first (conv only)")
+    start.add_argument("--max-parameters", type=int, default=0,
+                       help="networks larger than this are not trained (0: no cap)")
+    start.add_argument("--max-multiply-adds", type=int, default=0,
+                       help="nor networks costing more multiply-adds per image (0: no cap)")
     start.add_argument("--max-dropout", type=float, default=0.3)
     start.add_argument("--validation-fraction", type=float, default=0.1)
     worker = commands.add_parser("worker", help="join an existing study (from any machine)")
@@ -466,7 +563,9 @@ def main(argv: list[str] | None = None) -> int:
                                 train_images=args.train_images, seed=args.seed,
                                 reductions=args.reductions.split(","), max_dropout=args.max_dropout,
                                 validation_fraction=args.validation_fraction,
-                                batch_norm=BATCH_NORM_CHOICES[args.batch_norm])
+                                batch_norm=YES_NO_BOTH[args.batch_norm],
+                                separable=YES_NO_BOTH[args.separable], max_parameters=args.max_parameters,
+                                max_multiply_adds=args.max_multiply_adds)
             study = create_study(args.study, space, storage)
         else:
             study = load_study(args.study, storage,
@@ -482,7 +581,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         queue = TrainingQueue(data)
-        done = work(study, queue, trials=args.trials, minutes=args.minutes)
+        try:
+            done = work(study, queue, trials=args.trials, minutes=args.minutes)
+        except SearchStalled as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         logger.info("this worker ran %d trial(s)", done)
     _print_study(study)
     return 0

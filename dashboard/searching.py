@@ -41,8 +41,8 @@ def start(study_name: str, storage: str, owner: str, trials: int | None, minutes
     return ""
 
 
-BATCH_NORM = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
-              "no": ([False], "never")}
+YES_NO_BOTH = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
+               "no": ([False], "never")}
 FRONT_RED = "#d62728"
 RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 
@@ -59,9 +59,16 @@ def space_form(kind: str) -> search.SearchSpace:
     reductions = columns[2].multiselect("Input", list(REDUCTIONS), list(REDUCTIONS),
                                         key=f"search-input-{kind}",
                                         format_func=lambda name: REDUCTIONS[name][1])
+    separable = "no"
+    if not dense:
+        separable = st.selectbox(
+            "Depthwise separable convolutions (after the first)", list(YES_NO_BOTH), key="search-separable",
+            format_func=lambda choice: YES_NO_BOTH[choice][1],
+            help="One small filter per incoming map, then a 1x1 mix of the maps: about 9 times fewer "
+                 "parameters than a full 3x3 convolution, the way to very small convnets.")
     columns = st.columns(4)
-    batch_norm = columns[0].selectbox("Batch normalisation", list(BATCH_NORM), key="search-bn",
-                                      format_func=lambda choice: BATCH_NORM[choice][1])
+    batch_norm = columns[0].selectbox("Batch normalisation", list(YES_NO_BOTH), key="search-bn",
+                                      format_func=lambda choice: YES_NO_BOTH[choice][1])
     dropout = columns[1].slider("Highest dropout", 0.0, 0.5, 0.2 if dense else 0.0, 0.05,
                                 key=f"search-drop-{kind}")
     epochs = columns[2].slider("Epochs per trial", 1, 30, 5, key="search-epochs")
@@ -86,13 +93,18 @@ def space_form(kind: str) -> search.SearchSpace:
                                       "that reaches a target need not spend minutes on big ones.")
         seed = columns[3].number_input("Seed", 0, 2**31 - 1, 0, key="search-seed",
                                        help="The same seed draws the same trials.")
+        cost_cap = columns[2].number_input(
+            "Multiply-add cap per image (0: none)", 0, 10**10, 0, 50_000, key="search-cost-cap",
+            help="Costlier networks are not trained: a trial's minutes grow with its multiply-adds "
+                 "(a convnet that never pools can take several times as long as one that does).")
     return search.SearchSpace(
         kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
-        reductions=reductions, batch_norm=BATCH_NORM[batch_norm][0], max_dropout=dropout,
+        reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
+        separable=YES_NO_BOTH[separable][0],
         activations=activations, optimizers=optimizers, min_learning_rate=low, max_learning_rate=high,
         batch_sizes=batches,
         shifts=shifts, label_smoothing=smoothing, epochs=epochs, train_images=images,
-        max_parameters=int(cap), seed=int(seed))
+        max_parameters=int(cap), max_multiply_adds=int(cost_cap), seed=int(seed))
 
 
 def pareto_figure(study):

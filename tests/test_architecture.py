@@ -178,9 +178,10 @@ def test_from_dict_checks_types_and_values(raw, message):
 
 def test_parameter_count_without_keras_equals_keras():
     rng = np.random.default_rng(3)
-    for _ in range(6):
+    for _ in range(10):
         conv = [ConvLayer(int(rng.integers(1, 16)), int(rng.choice([3, 5])), bool(rng.integers(2)),
-                          bool(rng.integers(2)), stride=int(rng.integers(1, 3)))
+                          bool(rng.integers(2)), stride=int(rng.integers(1, 3)),
+                          separable=bool(rng.integers(2)))
                 for _ in range(int(rng.integers(0, 3)))]
         dense = [DenseLayer(int(rng.integers(1, 300)), batch_norm=bool(rng.integers(2)))
                  for _ in range(int(rng.integers(0, 4)))]

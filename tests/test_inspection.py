@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import inspection, runs, training
+from core import embedding, inspection, runs, training
 from core.architecture import ConvLayer, DenseLayer, preset
 from core.training import TrainingJob, predict_probabilities
 from tests.conftest import tiny_config
@@ -86,6 +86,22 @@ def test_first_layer_images_are_the_kernel_reshaped(trained, real_mnist, tmp_pat
     assert shapes == [(24, 24, 4), (12, 12, 4), (16,), (10,)]
     histograms = inspection.weight_histograms(model)
     assert [counts.sum() for _, counts, _ in histograms] == [784 * 32, 32 * 16, 16 * 10]
+
+
+def test_separable_convolutions_are_inspected_like_the_others(real_mnist, tmp_path):
+    config = tiny_config(epochs=1, train_images=500)
+    config.conv = [ConvLayer(4, 3, max_pool=True), ConvLayer(6, 3, separable=True)]
+    config.dense, config.global_pool = [], True
+    model = runs.load_model(training.train(TrainingJob(config), real_mnist, tmp_path))
+    probe = inspection.ActivationProbe(model)
+    assert [values.shape for _, values in probe(real_mnist.x_test[0])] == [(26, 26, 4), (13, 13, 4),
+                                                                         (11, 11, 6), (10,)]
+    separable = next(layer for layer in model.layers if "separable" in layer.name)
+    histograms = {name: counts.sum() for name, counts, _ in inspection.weight_histograms(model)}
+    assert histograms[f"{separable.name} (depthwise)"] == 3 * 3 * 4  # one 3x3 filter per map
+    assert histograms[f"{separable.name} (pointwise)"] == 4 * 6  # then 1x1 from 4 maps to 6
+    assert inspection.first_layer_images(model)[1].shape == (4, 3, 3)  # the full first convolution
+    assert embedding.layer_names(model)[0] == separable.name  # the map can use its activations
 
 
 def test_activations_end_with_the_probabilities(trained):

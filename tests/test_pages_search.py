@@ -110,3 +110,24 @@ def test_only_the_owner_stops_a_search_and_its_trial_in_hand_gives_no_result(run
     rows = search.trial_rows(search.load_study("long", search.default_storage()))
     assert len(rows) == 1 and rows[0]["state"] in ("stopped", "cancelled")  # queued or training: no result
     assert rows[0]["validation accuracy"] is None
+
+
+def test_a_convnet_search_from_the_page_can_use_separable_convolutions(runs_folder):
+    app = open_page("search")
+    app.radio(key="search-kind").set_value("conv").run()
+    app.text_input(key="search-name").set_value("separable")
+    app.slider(key="search-layers-conv").set_value((2, 2))
+    app.select_slider(key="search-widths-conv").set_value((4, 8))
+    app.selectbox(key="search-separable").set_value("yes")
+    app.number_input(key="search-cost-cap").set_value(5_000_000)
+    app.slider(key="search-epochs").set_value(1)
+    app.select_slider(key="search-images").set_value(1_000)
+    app.number_input(key="new-trials").set_value(1)
+    button(app.run(), "Start the search").click().run()
+    wait_for_results(app, 1)
+    study = search.load_study("separable", search.default_storage())
+    assert search.study_space(study).separable == [True]
+    assert search.study_space(study).max_multiply_adds == 5_000_000
+    table = next(d.value for d in app.dataframe if "architecture" in d.value.columns)
+    result = table[table["state"] == "result"]
+    assert len(result) == 1 and "> sep" in result["architecture"].iloc[0]

@@ -87,12 +87,40 @@ def test_impossible_and_oversized_networks_are_not_trained(real_mnist, tmp_path)
     study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=4,
                        kernel_sizes=[7], reductions=["pool2"], max_parameters=100)
     search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
-    assert study.trials and all(trial.state.name == "PRUNED" for trial in study.trials)
+    # failed, not pruned: Optuna's TPE would count pruned trials among the good ones
+    assert study.trials and all(trial.state.name == "FAIL" for trial in study.trials)
+    assert search.trials_used(study) == (0, 0)  # not trained: no budget used
     assert "shrink the 14x14 image to nothing" in study.trials[0].user_attrs["outcome"]
     assert not list(tmp_path.glob("2*"))  # no run saved
     capped = tiny_study(tmp_path, name="capped", max_parameters=100)
     search.work(capped, TrainingQueue(real_mnist, tmp_path), trials=1)
     assert all("over the cap of 100" in t.user_attrs["outcome"] for t in capped.trials)
+    costly = tiny_study(tmp_path, name="costly", max_multiply_adds=500)
+    search.work(costly, TrainingQueue(real_mnist, tmp_path), trials=1)
+    assert costly.trials and all("multiply-adds per image, over the cap of 500" in t.user_attrs["outcome"]
+                                 for t in costly.trials)
+    assert not list(tmp_path.glob("2*"))
+
+
+def test_deep_convnets_pool_only_where_an_image_is_left_and_a_hopeless_space_is_said(real_mnist, tmp_path,
+                                                                                     monkeypatch):
+    space = search.SearchSpace(kind="conv", min_layers=5, max_layers=5, kernel_sizes=[3, 5],
+                               reductions=["none"])
+    optuna = search.optuna_module()
+    for number in range(200):  # drawn freely, most of these stacks would pool the image away
+        trial = optuna.trial.FixedTrial({f"pool_{i}": True for i in range(1, 6)} | {
+            "layers": 5, "batch_norm": True, "reduction": "none", "global_pool": True, "optimizer": "adam",
+            "learning_rate": 0.01, "batch_size": 64, "shift": 0.0, "label_smoothing": 0.0, "dropout": 0.0}
+            | {f"filters_{i}": 4 for i in range(1, 6)} | {f"kernel_{i}": 3 + 2 * (number >> i & 1)
+                                                         for i in range(1, 6)}, number=number)
+        config = search.suggest(trial, space)
+        assert not config.problems(), config.describe()
+        assert sum(layer.max_pool for layer in config.conv) >= 1
+    monkeypatch.setattr(search, "MAX_UNTRAINED_IN_A_ROW", 5)
+    capped = tiny_study(tmp_path, name="hopeless", max_parameters=10)
+    with pytest.raises(search.SearchStalled, match="the last 5 networks drawn were impossible or over a cap"):
+        search.work(capped, TrainingQueue(real_mnist, tmp_path), minutes=5)
+    assert len(capped.trials) == 5
 
 
 def test_studies_are_listed_reopened_and_their_names_and_spaces_checked(tmp_path):
@@ -127,6 +155,24 @@ def test_global_average_pooling_counts_like_keras():
     assert "global avg" in config.describe()
     assert TrainingConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
     assert "needs convolutional layers" in TrainingConfig(global_pool=True).problems()[0]
+
+
+def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, kind="conv", min_layers=2, max_layers=2, min_width=4, max_width=8,
+                       kernel_sizes=[3], separable=[True], reductions=["crop20"], seed=1)
+    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    (trial,) = study.trials
+    config = search.trial_config(study, trial)
+    assert [layer.separable for layer in config.conv] == [False, True]  # the first sees one map
+    assert "> sep3x3x" in trial.user_attrs["architecture"]
+    run = runs.get_run(trial.user_attrs["run_id"], tmp_path)
+    assert TrainingConfig.from_dict(run.record["config"]) == config
+    assert run.record["parameters"] == config.parameter_count()  # Keras's own count
+    # a study made before separable convolutions existed has no such parameter: its trials rebuild
+    old = tiny_study(tmp_path, name="old", kind="conv", min_layers=1, max_layers=1, max_width=4)
+    search.work(old, TrainingQueue(real_mnist, tmp_path), trials=1)
+    assert "separable" not in old.trials[0].params
+    assert not any(layer.separable for layer in search.trial_config(old, old.trials[0]).conv)
 
 
 def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):

@@ -108,6 +108,8 @@ def test_a_worker_killed_mid_trial_loses_nothing_and_counts_nothing(postgres_url
     time.sleep(3)  # well into its 30 epochs
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(10)
+    # read again: seen the moment it started running, the trial may not have had its parameters yet
+    killed = study.get_trials(deepcopy=False)[killed.number]
     survivor = _worker("killed", postgres_url, tmp_path / "b", trials=3)
     output = survivor.communicate(timeout=600)[0]
     assert survivor.returncode == 0, output

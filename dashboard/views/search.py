@@ -69,8 +69,11 @@ if choice == NEW:
 
 study = search.load_study(choice, storage)
 space = search.study_space(study)
+separable = {(True,): ", all separable after the first", (False, True): ", separable or not after the first"}
 st.caption(f"Space: {search.KINDS[space.kind]}, {space.min_layers}-{space.max_layers} layers of "
-           f"{space.min_width}-{space.max_width}, {space.epochs} epoch(s) per trial on "
+           f"{space.min_width}-{space.max_width}"
+           + (separable.get(tuple(space.separable), "") if space.kind == "conv" else "")
+           + f", {space.epochs} epoch(s) per trial on "
            f"{space.train_images:,} images" + (f", at most {space.max_parameters:,} parameters"
                                                if space.max_parameters else "") + f", seed {space.seed}.")
 

@@ -27,9 +27,11 @@ with form:
     training_form.exact_values_toggle()
     if base.conv:
         st.markdown("Convolutional part (fixed for this preset): " + " > ".join(
-            f"conv {c.kernel_size}x{c.kernel_size}, {c.filters} filters"
+            ("separable " if c.separable else "")
+            + f"conv {c.kernel_size}x{c.kernel_size}, {c.filters} filters"
             + (f", stride {c.stride}" if c.stride > 1 else "") + (", BN" if c.batch_norm else "")
-            + (", 2x2 max-pool" if c.max_pool else "") for c in base.conv))
+            + (", 2x2 max-pool" if c.max_pool else "") for c in base.conv)
+            + (" > global average pooling" if base.global_pool else ""))
     reductions = list(architecture.REDUCTIONS)
     reduction = st.selectbox("Input", reductions, index=reductions.index(base.reduction),
                              format_func=lambda name: architecture.REDUCTIONS[name][1],
@@ -43,7 +45,7 @@ with form:
     hyper = training_form.hyperparameters(base.hyper, preset_name)
     same_network = (dense, reduction) == (base.dense, base.reduction)
     config = TrainingConfig(preset=preset_name if same_network else "custom", conv=base.conv,
-                            dense=dense, hyper=hyper, reduction=reduction)
+                            dense=dense, hyper=hyper, reduction=reduction, global_pool=base.global_pool)
 
     # --- what will be built ----------------------------------------------------------------------
     problems = config.problems()
