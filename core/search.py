@@ -51,7 +51,6 @@ STORAGE_ENV = "MNIST_EXPLORER_SEARCH_STORAGE"
 STORAGE_FILE = "search.sqlite3"
 TAG_PREFIX = "search:"
 SPACE_ATTR = "space"
-NOT_TRAINED = "not_trained"  # the user attribute of a draw that was not trained: it uses no budget
 OBJECTIVES = ("validation accuracy", "trainable parameters")
 KINDS = {"dense": "fully-connected stacks", "conv": "small convnets"}
 # A worker's running trial sends a heartbeat this often; one silent for GRACE_SECONDS is taken as
@@ -71,9 +70,6 @@ def optuna_module():
     import optuna
 
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    optimize_logger = logging.getLogger("optuna.study._optimize")
-    if not any(isinstance(f, _QuietNotTrained) for f in optimize_logger.filters):
-        optimize_logger.addFilter(_QuietNotTrained())
     return optuna
 
 
@@ -85,28 +81,6 @@ class SearchStalled(Exception):
     """Draw after draw was not trained: the space (with its caps) is all but impossible."""
 
 
-class NotTrained(TrialFailed):
-    """A draw that is not trained: impossible, or over a cap. Failed, not pruned: the TPE sampler
-    counts pruned trials among the good ones when few have completed (so it kept drawing the same
-    few networks, and more impossible ones), while it leaves failed ones out of its model."""
-
-
-class _QuietNotTrained(logging.Filter):
-    """Optuna logs each failed trial as a warning with its traceback, then its value: for a draw
-    that was not trained that is noise (a search may make hundreds); its outcome says why."""
-
-    def __init__(self):
-        super().__init__()
-        self._quiet: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "NotTrained(" in message:
-            self._quiet.add(message.split(" failed", 1)[0] + " failed with value")
-            return False
-        quiet = next((prefix for prefix in self._quiet if message.startswith(prefix)), None)
-        self._quiet.discard(quiet)
-        return quiet is None
 
 
 @dataclass
@@ -331,8 +305,12 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
     trial.set_user_attr("architecture", config.describe())
     if reason := why_not_trained(config, space):
         trial.set_user_attr("outcome", reason)
-        trial.set_user_attr(NOT_TRAINED, True)
-        raise NotTrained(reason)
+        # pruned and infeasible (by how far over the caps), so that Optuna's TPE sampler ranks it
+        # behind every result. Plain pruned trials it counts among its good ones while few trials
+        # have completed (a search then drew the same few networks again); failed ones it leaves
+        # out of its model, and then draws over the cap for ever.
+        trial.set_constraint("not trained", _violation(config, space))
+        raise optuna_module().TrialPruned(reason)
     name = f"{study_name} #{trial.number}"
     while True:  # the queue is shared: wait for room, like anyone else
         try:
@@ -370,6 +348,19 @@ def why_not_trained(config: TrainingConfig, space: SearchSpace) -> str:
     if space.max_multiply_adds and (cost := config.multiply_adds()) > space.max_multiply_adds:
         return f"not trained: {cost:,} multiply-adds per image, over the cap of {space.max_multiply_adds:,}"
     return ""
+
+
+def _violation(config: TrainingConfig, space: SearchSpace) -> float:
+    """How far a draw that is not trained is from one that would be: its excess over the caps, as a
+    share of them (1 for an impossible network)."""
+    if config.problems():
+        return 1.0
+    excess = [0.0]
+    if space.max_parameters:
+        excess.append(config.parameter_count(trainable_only=True) / space.max_parameters - 1)
+    if space.max_multiply_adds:
+        excess.append(config.multiply_adds() / space.max_multiply_adds - 1)
+    return max(max(excess), 1e-6)
 
 
 def trial_config(study, trial) -> TrainingConfig:
@@ -423,8 +414,7 @@ def trials_used(study) -> tuple[int, int]:
 
     trials = study.get_trials(deepcopy=False)
     used = sum(1 for t in trials if t.state == TrialState.COMPLETE
-               or (t.state == TrialState.FAIL and "outcome" in t.user_attrs
-                   and NOT_TRAINED not in t.user_attrs))
+               or (t.state == TrialState.FAIL and "outcome" in t.user_attrs))
     running = sum(1 for t in trials if t.state == TrialState.RUNNING)
     return used, running
 
@@ -446,7 +436,7 @@ def work(study, queue: TrainingQueue, owner: str = TERMINAL, trials: int | None 
         nonlocal untrained_in_a_row
         try:
             values = run_trial(trial, queue, owner, stop)
-        except NotTrained:
+        except optuna.TrialPruned:
             untrained_in_a_row += 1
             raise
         except TrialFailed:

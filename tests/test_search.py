@@ -87,9 +87,10 @@ def test_impossible_and_oversized_networks_are_not_trained(real_mnist, tmp_path)
     study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=4,
                        kernel_sizes=[7], reductions=["pool2"], max_parameters=100)
     search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
-    # failed, not pruned: Optuna's TPE would count pruned trials among the good ones
-    assert study.trials and all(trial.state.name == "FAIL" for trial in study.trials)
+    assert study.trials and all(trial.state.name == "PRUNED" for trial in study.trials)
     assert search.trials_used(study) == (0, 0)  # not trained: no budget used
+    # infeasible for the sampler, which then ranks them behind every result
+    assert all(trial.constraints["not trained"] > 0 for trial in study.trials)
     assert "shrink the 14x14 image to nothing" in study.trials[0].user_attrs["outcome"]
     assert not list(tmp_path.glob("2*"))  # no run saved
     capped = tiny_study(tmp_path, name="capped", max_parameters=100)
