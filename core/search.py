@@ -81,8 +81,6 @@ class SearchStalled(Exception):
     """Draw after draw was not trained: the space (with its caps) is all but impossible."""
 
 
-
-
 @dataclass
 class SearchSpace:
     """What a study may choose from; stored in the study so that every worker searches the same."""
@@ -197,8 +195,8 @@ def _conv_layers(trial, space: SearchSpace, layers: int, side: int, batch_norm: 
                  separable: bool) -> list[ConvLayer]:
     """The convolutions, each with a choice of kernel and of pooling only where the layers after it
     still have an image to work on (with the smallest kernel, unpooled). Drawn freely, most deep
-    stacks shrank the image away, and the sampler, which learns nothing from a draw that is not
-    trained, made thousands of such draws. A trial that did train passed this test, so earlier
+    stacks shrank the image away: a benchmark made thousands of such draws, each one untrained. A
+    trial that did train passed this test, so earlier
     trials rebuild as they were (exactly, with two kernel sizes to choose from)."""
     smallest = min(space.kernel_sizes)
     convolutions = []
@@ -303,13 +301,14 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
     space = study_space(trial.study)
     config = suggest(trial, space)
     trial.set_user_attr("architecture", config.describe())
-    if reason := why_not_trained(config, space):
+    reason, violation = why_not_trained(config, space)
+    if reason:
         trial.set_user_attr("outcome", reason)
         # pruned and infeasible (by how far over the caps), so that Optuna's TPE sampler ranks it
         # behind every result. Plain pruned trials it counts among its good ones while few trials
         # have completed (a search then drew the same few networks again); failed ones it leaves
         # out of its model, and then draws over the cap for ever.
-        trial.set_constraint("not trained", _violation(config, space))
+        trial.set_constraint("not trained", violation)
         raise optuna_module().TrialPruned(reason)
     name = f"{study_name} #{trial.number}"
     while True:  # the queue is shared: wait for room, like anyone else
@@ -339,28 +338,20 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
     return record["validation_accuracy"], record["trainable_parameters"]
 
 
-def why_not_trained(config: TrainingConfig, space: SearchSpace) -> str:
-    """Why a drawn network is not trained (impossible, or over a cap of the space), or ''."""
+def why_not_trained(config: TrainingConfig, space: SearchSpace) -> tuple[str, float]:
+    """Why a drawn network is not trained (impossible, or over a cap of the space), or '', and how
+    far it is from one that would be: its largest excess over a cap as a share of it (1 for an
+    impossible network, 0 for one that is trained)."""
     if problems := config.problems():  # e.g. convolutions that shrink the image to nothing
-        return "impossible: " + "; ".join(problems)
-    if space.max_parameters and (size := config.parameter_count(trainable_only=True)) > space.max_parameters:
-        return f"not trained: {size:,} parameters, over the cap of {space.max_parameters:,}"
-    if space.max_multiply_adds and (cost := config.multiply_adds()) > space.max_multiply_adds:
-        return f"not trained: {cost:,} multiply-adds per image, over the cap of {space.max_multiply_adds:,}"
-    return ""
-
-
-def _violation(config: TrainingConfig, space: SearchSpace) -> float:
-    """How far a draw that is not trained is from one that would be: its excess over the caps, as a
-    share of them (1 for an impossible network)."""
-    if config.problems():
-        return 1.0
-    excess = [0.0]
-    if space.max_parameters:
-        excess.append(config.parameter_count(trainable_only=True) / space.max_parameters - 1)
-    if space.max_multiply_adds:
-        excess.append(config.multiply_adds() / space.max_multiply_adds - 1)
-    return max(max(excess), 1e-6)
+        return "impossible: " + "; ".join(problems), 1.0
+    caps = [(space.max_parameters, config.parameter_count(trainable_only=True), "parameters"),
+            (space.max_multiply_adds, config.multiply_adds(), "multiply-adds per image")]
+    over = [(amount / cap - 1, f"not trained: {amount:,} {what}, over the cap of {cap:,}")
+            for cap, amount, what in caps if cap and amount > cap]
+    if not over:
+        return "", 0.0
+    reason = over[0][1]  # the parameter cap is said first, as before
+    return reason, max(max(share for share, _ in over), 1e-6)
 
 
 def trial_config(study, trial) -> TrainingConfig:
