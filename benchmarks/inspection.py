@@ -7,7 +7,7 @@
 - moving the Replay page's epoch slider once the predictions are cached: server time of the page's
   rerun under AppTest (target 0.3 s);
 - the activations of every layer for one input (target 50 ms), and each saliency map (target 1 s,
-  integrated gradients with 50 steps).
+  integrated gradients with 128 steps).
 
     .venv/bin/python benchmarks/inspection.py
 """

@@ -189,7 +189,7 @@ def logit_function(model):
 
 
 def saliency(model, image: np.ndarray, target: int, method: str, baseline: np.ndarray | None = None,
-             steps: int = 50, samples: int = 25, seed: int = 0) -> np.ndarray:
+             steps: int = 128, samples: int = 25, seed: int = 0) -> np.ndarray:
     """A 28x28 map of how much each pixel pushes the score of digit `target` up (+) or down (-)."""
     logits = logit_function(model)
     image = np.asarray(image, np.float32)
@@ -202,6 +202,7 @@ def saliency(model, image: np.ndarray, target: int, method: str, baseline: np.nd
         raise ValueError(f"{method} needs a baseline image")
     baseline = np.asarray(baseline, np.float32)
     if method == "integrated":
+        # 128 steps: with 50, the sum missed the score difference by 7% (gray baseline, a dense net)
         fractions = np.linspace(0, 1, steps + 1, dtype=np.float32)[:, None, None]
         gradients = _gradients(logits, baseline + fractions * (image - baseline), target)
         average = (gradients[:-1] + gradients[1:]).mean(axis=0) / 2  # the trapezoid rule

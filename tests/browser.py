@@ -98,6 +98,19 @@ def wait_until_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_timeout(300)
 
 
+def wait_for_text(page, selector: str, text: str, without: str | None = None, timeout: float = 60_000) -> str:
+    """Wait until the first element matching `selector` shows `text` (and not `without`), and return
+    its text then (the last text seen when it never does: the caller's assert says what was there).
+    Under load, a read right after a rerun can catch the elements of the run before. The text is
+    textContent: a dataframe's cells are drawn on a canvas, its text is in a table hidden from view."""
+    with contextlib.suppress(Exception):  # Playwright's TimeoutError, left to the caller's assert
+        page.wait_for_function(
+            "([selector, text, without]) => { const e = document.querySelector(selector);"
+            " return e && e.textContent.includes(text) && !(without && e.textContent.includes(without)); }",
+            arg=[selector, text, without], timeout=timeout)
+    return page.text_content(selector)
+
+
 def page_errors(page) -> list[str]:
     """Texts of Streamlit's exception and error elements on the page."""
     return [element.inner_text()[:500] for element in

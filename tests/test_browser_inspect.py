@@ -5,7 +5,14 @@ import pytest
 
 from core import training
 from core.training import TrainingJob
-from tests.browser import chromium_page, open_from_navigation, page_errors, streamlit_server, wait_until_idle
+from tests.browser import (
+    chromium_page,
+    open_from_navigation,
+    page_errors,
+    streamlit_server,
+    wait_for_text,
+    wait_until_idle,
+)
 from tests.conftest import tiny_config
 from tests.test_browser_draw import stroke
 
@@ -58,7 +65,6 @@ def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
         open_from_navigation(page, "Inside the network")
         page.get_by_text("the digit drawn on Draw").click()
         wait_until_idle(page)
-        page.get_by_text("units").first.wait_for(timeout=30_000)  # the dense layer's strip
-        text = page.inner_text("[data-testid='stMain']")
+        text = wait_for_text(page, "[data-testid='stMain']", "16 units", without="Nothing drawn yet")
         assert "Nothing drawn yet" not in text and "16 units" in text
         assert page_errors(page) == []

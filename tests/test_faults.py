@@ -24,6 +24,7 @@ from tests.browser import (
     open_from_navigation,
     press_slider,
     streamlit_server,
+    wait_for_text,
     wait_until_idle,
 )
 from tests.conftest import tiny_config
@@ -122,8 +123,7 @@ def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
         page.goto(url)
         wait_until_idle(page)
         open_from_navigation(page, "Runs")
-        page.wait_for_selector("[data-testid='stDataFrame']")
-        assert "before" in page.locator("[data-testid='stDataFrame']").text_content()
+        assert "before" in wait_for_text(page, "[data-testid='stDataFrame']", "before")
 
 
 def _children():
