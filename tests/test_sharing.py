@@ -107,7 +107,9 @@ def state_owner(app: AppTest) -> str:
 
 
 def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeypatch):
-    app = train_from(session("train"), epochs=200, images=20_000, name="first")
+    # on all the images: on 20,000, its 200 epochs once ended (45 s) before the clicks below had
+    # queued the others, which a page rerun beside a training can take a minute to do
+    app = train_from(session("train"), epochs=200, images=60_000, name="first")
     next(b for b in app.button if b.label == "Train").click().run()  # the same again: a double click
     assert "already" in app.warning[0].value and len(active(queue)) == 1
     for epochs in (2, 3):
