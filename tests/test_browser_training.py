@@ -81,10 +81,13 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         alice.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
         alice.get_by_role("button", name="Stop").click()
         alice.get_by_text("Run browser run: stopped").wait_for(timeout=30_000)
-        alice.get_by_text("Stopped during epoch").wait_for(timeout=10_000)
+        # epochs this short end every second or so: the click may land in one or between two
+        alice.get_by_text(re.compile(r"Stopped (during epoch \d+ of 200|after \d+ full epoch\(s\) of 200)"))\
+            .wait_for(timeout=10_000)
         saved = [json.loads(p.read_text()) for p in tmp_path.glob("*/run.json")]
         assert len(saved) == 1 and saved[0]["status"] == "stopped"
-        assert 1 <= saved[0]["epochs_run"] < 200 and saved[0]["partial_epoch"]["batches"] >= 1
+        assert 1 <= saved[0]["epochs_run"] < 200
+        assert saved[0]["partial_epoch"] is None or saved[0]["partial_epoch"]["batches"] >= 1
 
         open_from_navigation(alice, "Runs")
         alice.wait_for_selector("[data-testid='stDataFrame']")
