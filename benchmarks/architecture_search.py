@@ -42,13 +42,21 @@ SEARCHES = {
     # 1,978-parameter one that reached 99.1% needs 189,000, about 8 s an epoch). Tries at 15 epochs
     # under a 200,000 cap trained 14 networks in 32 minutes, none above 98.9%: the ones with a
     # layer of 8 filters or a second pooling were the weakest, so layers start at 10 filters and the
-    # cap leaves room for three separable layers on the 12x12 maps (as in that 99.1% one).
+    # cap leaves room for three separable layers on the 12x12 maps (as in that 99.1% one). At 20
+    # epochs two searches from seed 0 reached 98.98% and 98.96% (with the same network, trial 76,
+    # at 98.98% and 98.75%: one seed's spread is that wide), and TPE settled on 3x3 kernels, a second
+    # pooling and 1,200-1,400 parameters. At 25 epochs (layers from 12 filters, seed 1) the best
+    # of 21 reached 98.91%, all of the top 20 within 98.58-98.91%: the shapes were not what held them
+    # back. Retrained at 50 epochs, that best one reached 98.74% as it was and 99.06% with random
+    # shifts of up to 5% (1.4 pixels): networks this small need the longer training and the shifts
+    # together. So 50 epochs, shifts of 5% or 10%, four layers (no fifth fitted under the cap).
+    # Measured so: 8 trained in 60 minutes, of which one of 1,904 parameters at 99.14% (3 seeds).
     "conv": {"minutes": 60, "targets": [(0.99, 2_000)],
              "space": search.SearchSpace(
-                 kind="conv", min_layers=4, max_layers=5, min_width=10, max_width=32, separable=[True],
+                 kind="conv", min_layers=4, max_layers=4, min_width=12, max_width=32, separable=[True],
                  reductions=["none"], batch_norm=[True], max_dropout=0.0, min_learning_rate=5e-3,
-                 max_learning_rate=2e-2, batch_sizes=[128], shifts=[0.0], label_smoothing=[0.0],
-                 epochs=20, max_parameters=2_000, max_multiply_adds=250_000)},
+                 max_learning_rate=2e-2, batch_sizes=[128], shifts=[0.05, 0.1], label_smoothing=[0.0],
+                 epochs=50, max_parameters=2_000, max_multiply_adds=250_000, seed=2)},
 }
 
 
