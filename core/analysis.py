@@ -139,19 +139,3 @@ def montage(images: np.ndarray, columns: int, gap: int = 2) -> np.ndarray:
         strip = tiles.transpose(1, 0, 2).reshape(height, -1)
         canvas[top : top + height, gap : gap + strip.shape[1]] = strip
     return canvas
-
-
-def nearest_images(query: np.ndarray, images: np.ndarray, k: int, chunk: int = 10_000) -> np.ndarray:
-    """Indices of the k images nearest to `query` by Euclidean distance in pixel space, nearest first.
-
-    Works through the uint8 images in chunks, so that no float copy of the whole set is ever kept.
-    """
-    target = query.reshape(-1).astype(np.float32)
-    distances = np.empty(len(images), dtype=np.float32)
-    flat = images.reshape(len(images), -1)
-    for start in range(0, len(images), chunk):
-        block = flat[start: start + chunk].astype(np.float32)
-        difference = block - target
-        distances[start: start + chunk] = np.einsum("ij,ij->i", difference, difference)
-    nearest = np.argpartition(distances, min(k, len(images) - 1))[:k]
-    return nearest[np.argsort(distances[nearest], kind="stable")]

@@ -39,7 +39,11 @@ def rank_label_issues(labels: np.ndarray, probabilities: np.ndarray) -> pd.DataF
 
     labels, probabilities = _normalised(labels, probabilities)
     quality = label_quality(labels, probabilities)
-    flagged = find_label_issues(labels, probabilities, filter_by="prune_by_noise_rate")
+    # n_jobs=1: by default cleanlab forks a pool of processes, and a fork of the dashboard's server
+    # (threads of TensorFlow, Streamlit and trainings, each maybe holding a lock) can deadlock the
+    # child: the page then stayed grey for ever, two 1.1 GB processes behind it. One process takes
+    # about a second for 60,000 images.
+    flagged = find_label_issues(labels, probabilities, filter_by="prune_by_noise_rate", n_jobs=1)
     suggested = probabilities.argmax(axis=1)
     rows = np.arange(len(labels))
     table = pd.DataFrame({

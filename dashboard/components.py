@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import figures, state
+from dashboard import figures, session, state
 
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
 
@@ -60,13 +60,20 @@ def wait_for(task, hint: str) -> None:
 
 
 def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
-    """A selectbox of runs, newest first, kept by id under `key`: another page may choose for it by
-    setting that key (the Search page does), and a run deleted since falls back to the newest."""
-    by_id = {run.id: run for run in usable}
-    if st.session_state.get(key) not in by_id:
-        st.session_state[key] = usable[0].id
-    return by_id[container.selectbox("Run (the newest first)", list(by_id), key=key,
-                                     format_func=lambda run_id: state.run_label(by_id[run_id]))]
+    """A selectbox of runs, the most accurate first, kept by id under `key` from page to page:
+    another page may choose for it by setting that key (the Search page does), and a run deleted
+    since falls back to the most accurate one."""
+    by_id = {run.id: run for run in sorted(usable, key=test_accuracy, reverse=True)}
+    chosen = session.kept_widget(container.selectbox, key, "Run (the most accurate first)", list(by_id),
+                                 valid=by_id.__contains__, fallback=next(iter(by_id)),
+                                 format_func=lambda run_id: state.run_label(by_id[run_id]))
+    return by_id[chosen]
+
+
+def test_accuracy(run: runs.Run) -> float:
+    """What ranks runs for a default choice: a run that was never tested comes last."""
+    accuracy = run.record.get("test_accuracy")
+    return accuracy if isinstance(accuracy, (int, float)) else -1.0
 
 
 def selected_rows(event, figure) -> list[int]:

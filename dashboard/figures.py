@@ -8,6 +8,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.drawing import INK_LEVEL
 from dashboard.text import for_plotly
 
 SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
@@ -191,12 +192,22 @@ def recall_heatmap(recall: np.ndarray) -> go.Figure:
     return figure
 
 
-def signed_images(images: np.ndarray, titles: list[str], columns: int, legend: str) -> go.Figure:
+def signed_images(images: np.ndarray, titles: list[str], columns: int, legend: str,
+                  outline: np.ndarray | None = None) -> go.Figure:
     """Images of signed values (weights, attributions) on a diverging scale centred on 0: red for
-    positive, blue for negative, white for zero; the colour bar's title says what that means."""
+    positive, blue for negative, white for zero; the colour bar's title says what that means. With
+    `outline` (a 28x28 digit), the digit's outline is drawn over every image."""
     limit = float(np.abs(images).max()) or 1.0
     figure = image_grid(images, titles, columns, zmax=limit, zmin=-limit, colour_scale="RdBu_r")
     figure.update_layout(coloraxis_showscale=True, coloraxis_colorbar=dict(title=legend, len=0.9))
+    if outline is not None:
+        for image in list(figure.data):  # one contour on each image's own axes
+            figure.add_trace(go.Contour(
+                z=np.asarray(outline, float), showscale=False, hoverinfo="skip", name="the digit",
+                colorscale=[[0, "#444"], [1, "#444"]],  # its lines take their colour from the scale
+                xaxis=image.xaxis, yaxis=image.yaxis, contours=dict(start=INK_LEVEL, end=INK_LEVEL,
+                                                                    coloring="lines"),
+                line=dict(width=1)))
     return figure
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from core import inspection, runs
 from core.architecture import TrainingConfig
 from core.training import QueueFull
-from dashboard import components, live, state
+from dashboard import components, live, session, state
 
 PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
 
@@ -35,11 +35,11 @@ def pick_run_and_epoch() -> tuple[runs.Run, int]:
     if (step := st.session_state.pop("inspect_next_epoch", None)) is not None:  # Play's next step
         st.session_state["inspect_epoch"] = step
         st.session_state["inspect_play"] = step < kept  # the last epoch ends the play
-    if not 1 <= st.session_state.get("inspect_epoch", 0) <= kept:  # first visit, or another run
-        st.session_state["inspect_epoch"] = kept
     with right:
-        epoch = st.slider("Epoch", 1, kept, key="inspect_epoch",
-                          help="Everything below shows the network as it was after this epoch.")
+        # the last epoch on a first visit, or for another run with fewer epochs
+        epoch = session.kept_widget(st.slider, "inspect_epoch", "Epoch", 1, kept, fallback=kept,
+                                    valid=lambda epoch: isinstance(epoch, int) and 1 <= epoch <= kept,
+                                    help="Everything below shows the network as it was after this epoch.")
         if st.toggle("Play", key="inspect_play", help="Step through the epochs from the first."):
             st.fragment(run_every=PLAY_SECONDS)(_advance)(kept)
     return run, epoch

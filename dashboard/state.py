@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import analysis, data, embedding, evaluation, inspection, preprocessing, runs
+from core import analysis, audit, data, embedding, evaluation, inspection, nearest, preprocessing, runs
 from core.architecture import TrainingConfig, build_model, summary_rows
 from core.tasks import BackgroundTasks
 from core.training import TrainingQueue, predict_probabilities
@@ -107,6 +107,18 @@ def mean_gray_levels(split: str) -> np.ndarray:
 @st.cache_data(show_spinner=False)
 def pixel_histogram(split: str) -> np.ndarray:
     return analysis.pixel_histogram(images_and_labels(split)[0])
+
+
+@st.cache_resource(show_spinner="Indexing the training images...")
+def _pixel_index() -> nearest.PixelIndex:
+    return nearest.PixelIndex(mnist().x_train)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def nearest_training_images(image: np.ndarray, count: int) -> np.ndarray:
+    """The training images nearest to `image` (e.g. a drawing), nearest first: a few milliseconds
+    the first time, nothing when the page is redrawn for the same drawing."""
+    return _pixel_index().nearest(image, count)
 
 
 @st.cache_data(show_spinner=False)
@@ -247,3 +259,21 @@ def map_probabilities(run_id: str, split: str, sample: int, seed: int) -> np.nda
     if split == "test":
         return run_probabilities(run_id, "test")[points]
     return predict_probabilities(run_model(run_id), images_and_labels(split)[0][points])
+
+
+@st.cache_data(show_spinner="Ranking the labels with cleanlab...", max_entries=16)
+def label_ranking(split: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
+    """cleanlab's ranking of `split`'s labels (index, given, suggested, quality, flagged, ...), from
+    the out-of-sample probabilities of `run_ids`: the runs averaged on the test set, the folds of one
+    cross-validation on the training set. Computed once per choice of runs, not on every rerun."""
+    labels = images_and_labels(split)[1]
+    if split == "test":
+        indices = np.arange(len(labels))
+        probabilities = audit.averaged([run_probabilities(run_id, "test") for run_id in run_ids])
+    else:
+        indices, probabilities = audit.cross_validated_probabilities(
+            [runs.get_run(run_id) for run_id in run_ids],
+            [run_probabilities(run_id, "validation") for run_id in run_ids])
+    table = audit.rank_label_issues(labels[indices].astype(int), probabilities)
+    table["index"] = indices[table["index"]]
+    return table

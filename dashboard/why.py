@@ -34,12 +34,15 @@ def explain(run_id: str, epoch: int | None, image: np.ndarray, answer: int, key:
                                disabled=method in ("gradient", "smoothgrad"))
     st.caption(inspection.SALIENCY_METHODS[method])
     trained, random = _maps(run_id, epoch, np.asarray(image, np.uint8), target, method, baseline)
-    similarity = inspection.rank_similarity(trained, random)
+    check = inspection.sanity_check(trained, random, image)
     columns = st.columns([1, 3])
     columns[0].image(figures.enlarged(image, 5), caption="The input", width=140)
     columns[1].plotly_chart(figures.signed_images(
         np.stack([trained, random]), ["this network", "sanity check: same network, random weights"],
-        columns=2, legend=LEGEND), key=f"{key}-maps")
-    verdict = ("different enough: the map depends on what the network learned" if similarity < 0.5 else
-               "too similar: this map says more about the image than about the network")
-    st.caption(f"Rank correlation of the two maps' magnitudes: {similarity:.2f} ({verdict}).")
+        columns=2, legend=LEGEND, outline=image), key=f"{key}-maps")
+    (st.success if check.passed else st.warning)(
+        f"**Sanity check.** {check.verdict}.", icon=":material/check:" if check.passed else ":material/help:")
+    st.caption(f"Compared as shown, on one colour scale, the digit outlined: {check.focus:.1f} times more "
+               f"weight on the digit than a uniform map; the random network's map is "
+               f"{check.faintness:.0%} as strong, and its pattern correlates {check.likeness:.2f} with "
+               "this one.")

@@ -54,6 +54,16 @@ def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
         page.wait_for_function(f"({EPOCH_VALUE})() === '3'", timeout=60_000)
         page.wait_for_function(f"({EPOCH_VALUE})() === '4'", timeout=60_000)
         assert page_errors(page) == []
+        wait_until_idle(page)  # the last epoch ends the play
+        thumb.focus()
+        thumb.press("ArrowLeft")
+        thumb.press("ArrowLeft")  # epoch 2, then on to the same network's inside at that epoch
+        page.wait_for_function(f"({EPOCH_VALUE})() === '2'", timeout=60_000)
+        wait_until_idle(page)
+        page.get_by_role("link", name="Look inside the network at this epoch").click()
+        page.get_by_text("What the first layer looks for").wait_for(timeout=60_000)
+        wait_until_idle(page)
+        assert page.evaluate(EPOCH_VALUE) == "2"  # a page switch once dropped it: the last epoch
 
         open_from_navigation(page, "Draw")
         canvas = page.locator("[data-testid='stMain'] canvas").last
@@ -61,7 +71,7 @@ def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
         stroke(page, canvas.bounding_box(), [(0.3, 0.2), (0.7, 0.2), (0.45, 0.85)])  # a "7"
         page.get_by_text("The network reads").wait_for(timeout=30_000)
         page.get_by_text("Why this answer").wait_for(timeout=30_000)
-        page.get_by_text("Rank correlation of the two maps").wait_for(timeout=60_000)
+        page.get_by_text("Sanity check.").wait_for(timeout=60_000)
         open_from_navigation(page, "Inside the network")
         page.get_by_text("the digit drawn on Draw").click()
         wait_until_idle(page)

@@ -51,15 +51,30 @@ def test_a_layout_that_takes_time_is_computed_in_the_background(run):
     assert app.radio(key="map_colour")  # the map is drawn
 
 
-def test_the_audit_of_the_test_set_says_which_runs_it_used(run, real_mnist):
+def test_the_audit_of_the_test_set_says_which_runs_it_used(run, real_mnist, monkeypatch):
+    import os
+
+    import psutil
+
+    def fork(*args, **kwargs):  # a fork of the server, threads and all, hung the page 1 time in 8
+        raise AssertionError("the dashboard's server forked")
+
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: 8)  # a server with many cores
+    monkeypatch.setattr(os, "fork", fork)
+    rankings = []
+    rank = audit.rank_label_issues
+    monkeypatch.setattr(audit, "rank_label_issues", lambda *args: rankings.append(args) or rank(*args))
     app = open_page("label_audit")
-    assert not app.exception
+    assert not app.exception, [e.value for e in app.exception]
     flagged = next(m for m in app.metric if m.label == "Flagged by cleanlab").value
     probabilities = state.run_probabilities(run.id, "test")
-    expected = int(audit.rank_label_issues(real_mnist.y_test, probabilities)["flagged"].sum())
+    expected = int(rank(real_mnist.y_test, probabilities)["flagged"].sum())
     assert flagged == f"{expected:,} of 10,000 images"
+    assert any("does not mean the labels are all right" in c.value for c in app.caption)
     assert app.multiselect(key="audit_runs").value[0].id == run.id  # the runs used are named
     assert "Download the review (0 marked)" in str(app.get("download_button")[0].proto)
+    app.slider(key="audit_count").set_value(60).run()  # a rerun: the ranking is not computed again
+    assert not app.exception and len(rankings) == 1
 
 
 def test_the_training_set_audit_asks_for_a_cross_validation(runs_folder):

@@ -2,9 +2,9 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core import analysis, architecture, drawing, runs
+from core import architecture, drawing, runs
 from core.training import ACTIVE, QueueFull, predict_probabilities
-from dashboard import figures, live, state, why
+from dashboard import components, figures, live, state, why
 
 CANVAS = 280
 NEIGHBOURS = 8
@@ -30,7 +30,7 @@ if not usable:
         live.follow(lambda: [queue.latest(DEFAULT_TAG)], curves=False)
     st.stop()
 
-run = st.selectbox("Network (the newest first)", usable, format_func=state.run_label)
+run = components.run_picker(st, usable, "draw_run")
 try:
     model = state.run_model(run.id)
 except runs.RunError as problem:
@@ -89,7 +89,7 @@ st.image(figures.enlarged(seen, 6), width=168)
 
 st.subheader("The training images nearest to it")
 x_train, y_train = state.images_and_labels("train")
-nearest = analysis.nearest_images(seen, x_train, NEIGHBOURS)
+nearest = state.nearest_training_images(seen, NEIGHBOURS)
 st.caption("By Euclidean distance in pixel space, among the 60,000 training images.")
 st.image([figures.enlarged(x_train[i]) for i in nearest],
          caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)

@@ -10,6 +10,7 @@ from core import audit, runs
 from core.architecture import preset
 from core.training import QueueFull
 from dashboard import figures, live, state
+from dashboard.text import for_markdown
 
 FOLDS = 3  # a "best" network per fold, 5 epochs each: about half a minute in all here
 
@@ -19,7 +20,7 @@ st.caption("cleanlab ranks the images whose given label the networks' out-of-sam
 split = st.radio("Images", ["test", "train"], horizontal=True, key="audit_split",
                  format_func={"test": "the test set", "train": "the training set"}.get)
 usable = sorted(state.usable_runs(), key=lambda run: -(run.record.get("test_accuracy") or 0))
-x_all, y_all = state.images_and_labels(split)
+x_all = state.images_and_labels(split)[0]
 
 if split == "test":
     if not usable:
@@ -30,11 +31,10 @@ if split == "test":
     if not chosen:
         st.stop()
     try:
-        probabilities = audit.averaged([state.run_probabilities(run.id, "test") for run in chosen])
+        table = state.label_ranking(split, tuple(run.id for run in chosen))
     except runs.RunError as problem:
         st.error(f"A run cannot be used: {problem}")
         st.stop()
-    indices = np.arange(len(y_all))
     st.caption("Out of sample: no run ever trains on the test images. Averaging several runs makes "
                "the ranking stronger than any one of them.")
 else:
@@ -56,18 +56,20 @@ else:
         st.stop()
     fold_runs = folds[0]
     try:
-        indices, probabilities = audit.cross_validated_probabilities(
-            fold_runs, [state.run_probabilities(run.id, "validation") for run in fold_runs])
+        table = state.label_ranking(split, tuple(run.id for run in fold_runs))
     except (runs.RunError, ValueError) as problem:
         st.error(f"The cross-validation cannot be used: {problem}")
         st.stop()
-    st.caption("Out of sample, from the cross-validation runs: " + ", ".join(r.name for r in fold_runs))
+    st.caption("Out of sample, from the cross-validation runs: "
+               + ", ".join(for_markdown(run.name) for run in fold_runs))
 
-labels = y_all[indices].astype(int)
-table = audit.rank_label_issues(labels, probabilities)
-table["index"] = indices[table["index"]]
 flagged = int(table["flagged"].sum())
 st.metric("Flagged by cleanlab", f"{flagged:,} of {len(table):,} images")
+st.caption("cleanlab flags an image only where it estimates that the dataset holds more mistakes of "
+           "that kind (given this label, probably that one) than the images it is surest of. With "
+           "strong networks it flags few images, or none: that does not mean the labels are all "
+           "right. The ranking below puts the likeliest errors first whatever is flagged (the "
+           "'flagged' column says which), so review it from the top.")
 
 # --- the suspects, most suspicious first ---------------------------------------------------------
 count = st.slider("Suspects shown", 10, 200, 30, step=10, key="audit_count")
@@ -84,9 +86,10 @@ reviews = st.session_state.setdefault(f"audit_reviews_{split}", {})
 shown.insert(0, "image", [data_url(x_all[i]) for i in shown["index"]])
 shown["review"] = [reviews.get(int(i), audit.REVIEW_CHOICES[0]) for i in shown["index"]]
 edited = st.data_editor(
-    shown.drop(columns=["flagged"]), hide_index=True, key=f"audit_editor_{split}", row_height=64,
+    shown, hide_index=True, key=f"audit_editor_{split}", row_height=64,
     disabled=[c for c in shown.columns if c != "review"], column_config={
         "image": st.column_config.ImageColumn("image", width="small"),
+        "flagged": st.column_config.CheckboxColumn(help="flagged by cleanlab's find_label_issues"),
         "quality": st.column_config.NumberColumn(format="%.4f"),
         "P(given)": st.column_config.NumberColumn(format="%.3f"),
         "P(suggested)": st.column_config.NumberColumn(format="%.3f"),
@@ -94,7 +97,7 @@ edited = st.data_editor(
 reviews.update({int(i): mark for i, mark in zip(edited["index"], edited["review"])})
 review = pd.DataFrame([{"split": split, "index": i, "review": mark} for i, mark in sorted(reviews.items())
                        if mark != audit.REVIEW_CHOICES[0]], columns=["split", "index", "review"])
-review = review.merge(table.drop(columns=["flagged"]), on="index", how="left")
+review = review.merge(table, on="index", how="left")
 left, right = st.columns(2)
 left.download_button(f"Download the review ({len(review)} marked)", review.to_csv(index=False),
                      file_name=f"label-review-{split}.csv", mime="text/csv")
