@@ -325,5 +325,4 @@ def load_model(run: Run):
     try:
         return keras.saving.load_model(run.folder / MODEL_FILE, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a damaged zip or config
-        raise RunError(f"the model file of run {run.name} ({run.folder / MODEL_FILE}) "
-                       f"cannot be loaded: {error}") from error
+        raise RunError(f"the model file of run {run.name} cannot be loaded: {error}") from error

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.data import MnistUnavailable
 from dashboard import compat, state
+from dashboard.text import said
 
 # Operators read what core and the dashboard log in the terminal that runs the server.
 for name in ("core", "dashboard"):
@@ -26,9 +27,9 @@ except MnistUnavailable as problem:
     navigation = st.navigation([st.Page("views/no_data.py", title="Get the data",
                                         icon=":material/download:")])
 else:
-    st.sidebar.caption(f"Data: {dataset.source}")
+    st.sidebar.caption(f"Data: {said(dataset.source)}")
     for reason in dataset.skipped:  # e.g. a MNIST_PATH file that is damaged: say so, keep going
-        st.sidebar.warning(f"Not used: {reason}", icon=":material/warning:")
+        st.sidebar.warning(f"Not used: {said(reason)}", icon=":material/warning:")
     navigation = st.navigation({
         "Dataset": [
             st.Page("views/overview.py", title="Overview", icon=":material/dataset:", default=True),

@@ -12,6 +12,7 @@ from core import inspection, runs
 from core.architecture import TrainingConfig
 from core.training import QueueFull
 from dashboard import components, live, session, state
+from dashboard.text import for_markdown
 
 PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
 
@@ -62,8 +63,8 @@ def _advance(last: int) -> None:
 
 
 def _offer_retraining(run: runs.Run) -> None:
-    st.warning(f"Run {run.name} was trained before runs kept the weights of every epoch, so its "
-               "training cannot be replayed. Train the same configuration again to look inside it.")
+    st.warning(f"Run {for_markdown(run.name)} was trained before runs kept the weights of every epoch, "
+               "so its training cannot be replayed. Train the same configuration again to look inside it.")
     queue = state.training_queue()
     if st.button("Retrain the same configuration", type="primary"):
         try:

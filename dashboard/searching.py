@@ -158,7 +158,7 @@ def open_run(row: dict) -> None:
             run = runs.get_run(row["run"])
         except runs.RunError:  # trained by a worker on another machine, or deleted since
             st.warning(f"Its run {row['run']} is not in this server's runs folder: it was trained on "
-                       f"{row['host']}, in {row['runs folder']}, or deleted since.")
+                       f"another machine ({for_markdown(row['host'])}), or deleted since.")
             return
         st.caption(f"Run {run.id}: {run.record.get('message', '')}")
         left, right = st.columns(2)

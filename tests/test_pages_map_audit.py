@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import audit, embedding, training
+from core import audit, embedding, runs, training
 from core.training import ACTIVE, TrainingJob
 from dashboard import state
+from dashboard.text import for_markdown
 from tests import conftest
 from tests.conftest import tiny_config
 
@@ -26,12 +27,16 @@ def run(runs_folder, real_mnist, tmp_path, monkeypatch):
                           runs_folder)
 
 
-def test_the_map_of_pixels_and_of_a_layer_in_every_colouring(run, tmp_path):
+def test_the_map_of_pixels_and_of_a_layer_in_every_colouring(run, tmp_path, runs_folder):
+    phishing = "**free** [prize](http://evil.example) $x^2$"
+    runs.rename_run(run.id, phishing, runs_folder)
     app = open_page("digit_map")
     assert any(Path(tmp_path / "cache" / "layouts").glob("*.npy"))  # PCA: at once, and cached
     for colour in ("predicted label", "right / wrong", "label quality"):
         app.radio(key="map_colour").set_value(colour).run()
         assert not app.exception, colour
+    caption = next(c.value for c in app.caption if c.value.startswith("Predictions of"))
+    assert for_markdown(phishing) in caption  # shown as the text it is, never as a link
     app.selectbox(key="map_space").set_value(run.id).run()
     assert not app.exception and app.selectbox(key="map_layer").value
 

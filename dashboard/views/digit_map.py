@@ -1,8 +1,9 @@
 import numpy as np
 import streamlit as st
 
-from core import audit, embedding
+from core import audit, embedding, runs
 from dashboard import components, figures, state
+from dashboard.text import for_markdown, said
 
 st.title("A map of the digits")
 st.caption("Every image is a point, placed so that images that look alike (to the pixels, or to a "
@@ -16,15 +17,19 @@ split = left.radio("Points", ["test", "train"], horizontal=True, key="map_split"
 sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 5000, step=1000,
                              key="map_sample", disabled=split == "test")
 seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
-usable = {run.id: run for run in state.usable_runs()}
-spaces = [*list(usable)[:1], embedding.PIXELS, *list(usable)[1:]]  # the newest run's view first
+usable = {run.id: run for run in sorted(state.usable_runs(), key=components.test_accuracy, reverse=True)}
+spaces = [*list(usable)[:1], embedding.PIXELS, *list(usable)[1:]]  # the most accurate run's view first
 space = left.selectbox("Space", spaces, key="map_space", format_func=lambda space: (
     "raw pixels" if space == embedding.PIXELS else f"activations of {state.run_label(usable[space])}"))
 run_id = None if space == embedding.PIXELS else space
-layer = None
-if run_id:
-    layer = middle.selectbox("Layer (the last hidden one first)",
-                             embedding.layer_names(state.run_model(run_id)), key="map_layer")
+colour_run = run_id or next(iter(usable), None)  # whose predictions colour the points
+try:
+    layers = embedding.layer_names(state.run_model(run_id)) if run_id else []
+    probabilities = state.map_probabilities(colour_run, split, sample, seed) if colour_run else None
+except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
+    st.error(f"This run cannot be used: {said(problem)}")
+    st.stop()
+layer = middle.selectbox("Layer (the last hidden one first)", layers, key="map_layer") if run_id else None
 method = right.radio("Method", list(embedding.METHODS), horizontal=True, key="map_method",
                      format_func=embedding.METHODS.get)
 parameters = {}
@@ -57,18 +62,16 @@ if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for wh
 # --- colours ---------------------------------------------------------------------------------------
 labels = state.images_and_labels(split)[1][points].astype(int)
 images = state.images_and_labels(split)[0]
-colour_run = run_id or next(iter(usable), None)
 choices = ["true label"] + (["predicted label", "right / wrong"] if colour_run else []) + (
     ["label quality"] if colour_run and split == "test" else [])
 colour_by = st.radio("Colour by", choices, horizontal=True, key="map_colour")
-probabilities = state.map_probabilities(colour_run, split, sample, seed) if colour_run else None
 predicted = probabilities.argmax(axis=1) if probabilities is not None else labels
 values = {"true label": labels, "predicted label": predicted, "right / wrong": predicted == labels}.get(
     colour_by)
 if colour_by == "label quality":
     values = audit.label_quality(labels, probabilities)
 if colour_run and colour_by != "true label":
-    st.caption(f"Predictions of {state.run_label(usable[colour_run])}.")
+    st.caption(f"Predictions of {for_markdown(state.run_label(usable[colour_run]))}.")
 hover = [f"#{points[row]}: label {labels[row]}, read {predicted[row]}" for row in range(len(points))]
 focus_index = st.session_state.get("map_focus")
 focus = int(np.flatnonzero(points == focus_index)[0]) if focus_index in points else None

@@ -5,6 +5,7 @@ from streamlit_drawable_canvas import st_canvas
 from core import architecture, drawing, runs
 from core.training import ACTIVE, QueueFull, predict_probabilities
 from dashboard import components, figures, live, state, why
+from dashboard.text import said
 
 CANVAS = 280
 NEIGHBOURS = 8
@@ -34,7 +35,7 @@ run = components.run_picker(st, usable, "draw_run")
 try:
     model = state.run_model(run.id)
 except runs.RunError as problem:
-    st.error(f"This network cannot be used: {problem}")
+    st.error(f"This network cannot be used: {said(problem)}")
     st.stop()
 
 left, right = st.columns([1, 1])
@@ -60,7 +61,7 @@ with left:
             try:
                 gray = drawing.upload_to_gray(upload.getvalue(), upload.name)
             except drawing.ImageProblem as problem:
-                st.error(str(problem))
+                st.error(said(problem))
     plain = st.toggle("Plain resize (skip MNIST's cropping, 20x20 box and centring)",
                       help="See how much worse the network reads a digit that is not brought "
                            "to MNIST's conventions.")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import evaluation, runs
 from dashboard import components, state
-from dashboard.text import for_markdown
+from dashboard.text import for_markdown, said
 
 st.title("Evaluate a network")
 usable = state.usable_runs()
@@ -22,7 +22,7 @@ try:
     probabilities = state.run_probabilities(run.id, split)
     images, y_true = state.run_split(run.id, split)
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
-    st.error(f"This run cannot be evaluated: {problem}")
+    st.error(f"This run cannot be evaluated: {said(problem)}")
     st.stop()
 y_pred = probabilities.argmax(axis=1)
 
@@ -84,7 +84,7 @@ else:
         other_pred = state.run_probabilities(other.id, split).argmax(axis=1)
         other_true = state.run_split(other.id, split)[1]
     except runs.RunError as problem:
-        st.error(f"The other run cannot be evaluated: {problem}")
+        st.error(f"The other run cannot be evaluated: {said(problem)}")
         st.stop()
     if split == "validation" and not np.array_equal(other_true, y_true):
         st.warning("The two runs were validated on different images (another seed, fraction or "

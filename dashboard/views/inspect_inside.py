@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import evaluation, inspection, runs
 from dashboard import figures, inspecting, state, why
+from dashboard.text import said
 
 st.title("Inside the network")
 run, epoch = inspecting.pick_run_and_epoch()
@@ -10,7 +11,7 @@ try:
     model = state.epoch_model(run.id, epoch)
     x_test, y_test = state.run_split(run.id, "test")
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
-    st.error(f"This run cannot be inspected: {problem}")
+    st.error(f"This run cannot be inspected: {said(problem)}")
     st.stop()
 
 # --- what the first layer looks for ---------------------------------------------------------------

@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import evaluation, inspection, runs
 from dashboard import components, figures, inspecting, state
+from dashboard.text import said
 
 st.title("Replay the training")
 st.caption("Every run keeps its weights after each epoch: pick an epoch (or press Play) to see the "
@@ -14,7 +15,7 @@ try:
     images, y_true = state.run_split(run.id, split)
     every_epoch = state.epoch_probabilities(run, split)  # computed once, then read from the cache
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
-    st.error(f"This run cannot be replayed: {problem}")
+    st.error(f"This run cannot be replayed: {said(problem)}")
     st.stop()
 predictions = every_epoch.argmax(axis=2)  # (epochs, images)
 probabilities = every_epoch[epoch - 1].astype(np.float32)

@@ -10,7 +10,7 @@ from core import audit, runs
 from core.architecture import preset
 from core.training import QueueFull
 from dashboard import figures, live, state
-from dashboard.text import for_markdown
+from dashboard.text import for_markdown, said
 
 FOLDS = 3  # a "best" network per fold, 5 epochs each: about half a minute in all here
 
@@ -33,7 +33,7 @@ if split == "test":
     try:
         table = state.label_ranking(split, tuple(run.id for run in chosen))
     except runs.RunError as problem:
-        st.error(f"A run cannot be used: {problem}")
+        st.error(f"A run cannot be used: {said(problem)}")
         st.stop()
     st.caption("Out of sample: no run ever trains on the test images. Averaging several runs makes "
                "the ranking stronger than any one of them.")
@@ -58,7 +58,7 @@ else:
     try:
         table = state.label_ranking(split, tuple(run.id for run in fold_runs))
     except (runs.RunError, ValueError) as problem:
-        st.error(f"The cross-validation cannot be used: {problem}")
+        st.error(f"The cross-validation cannot be used: {said(problem)}")
         st.stop()
     st.caption("Out of sample, from the cross-validation runs: "
                + ", ".join(for_markdown(run.name) for run in fold_runs))

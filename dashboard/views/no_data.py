@@ -2,6 +2,7 @@ import streamlit as st
 
 from core.data import HUB_PACKAGE, PATH_ENV
 from dashboard import state
+from dashboard.text import said
 
 st.title("MNIST could not be loaded")
 st.error("None of the places where MNIST can come from worked, so there is nothing to explore yet.")
@@ -20,5 +21,6 @@ if st.button("Try again", type="primary", icon=":material/refresh:"):
     state.retry_loading()  # the failure is remembered for every session until someone asks again
     st.rerun()
 st.subheader("What was tried")
+st.caption("Where each was looked for is in the server's log.")
 for reason in st.session_state.get("dataset_problem", []):
-    st.markdown(f"- `{reason}`")
+    st.markdown(f"- {said(reason)}")

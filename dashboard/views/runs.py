@@ -3,9 +3,11 @@ import streamlit as st
 
 from core import runs
 from dashboard import figures, state
+from dashboard.text import said
 
 st.title("Runs")
-st.caption(f"Saved under {runs.runs_dir()} (set {runs.RUNS_ENV} to keep them elsewhere).")
+st.caption("Every run is saved in the server's runs folder (its operator sets where, with "
+           f"{runs.RUNS_ENV}).")
 all_runs = runs.list_runs()
 if not all_runs:
     st.info("No runs yet: train a network first.")
@@ -75,7 +77,7 @@ with left.form("rename"):
         try:
             runs.rename_run(run.id, new_name, owner=me)
         except runs.RunError as problem:  # deleted meanwhile, or not this session's
-            st.error(str(problem))
+            st.error(said(problem))
         else:
             st.rerun()
 if run.usable:  # the file is read when the button is clicked, not each time the page is drawn
@@ -86,6 +88,6 @@ if right.button("Delete", disabled=not (sure and yours), type="primary"):
     try:
         runs.delete_run(run.id, owner=me)
     except runs.RunError as problem:
-        st.error(str(problem))
+        st.error(said(problem))
     else:
         st.rerun()

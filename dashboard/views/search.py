@@ -1,3 +1,4 @@
+import logging
 import time
 
 import pandas as pd
@@ -6,7 +7,9 @@ import streamlit as st
 from core import search
 from core.architecture import ConfigError
 from dashboard import components, searching, state
-from dashboard.text import for_markdown
+from dashboard.text import for_markdown, said
+
+logger = logging.getLogger(__name__)
 
 st.title("Architecture search")
 st.caption("Which networks are the most accurate for their size? Optuna searches a space of networks for "
@@ -18,14 +21,15 @@ me = state.owner()
 try:
     names = search.study_names(storage)
 except Exception as problem:  # a database that is down, a URL with a typo
-    st.error(f"The study storage {search.safe_url(storage)} cannot be read: {problem}")
+    logger.exception("the study storage %s cannot be read", search.safe_url(storage))
+    st.error(f"The study storage cannot be read: {said(problem)}")
     st.stop()
 NEW = "New search..."
 if st.session_state.get("search-study") not in [NEW, *names]:
     st.session_state["search-study"] = names[-1] if names else NEW
 choice = st.selectbox("Study", [NEW, *reversed(names)], key="search-study",
-                      help=f"Studies are kept in {search.safe_url(storage)} (set {search.STORAGE_ENV} to "
-                      "share them between machines).")
+                      help=f"Studies are kept in the server's study storage (its operator sets "
+                      f"{search.STORAGE_ENV} to share them between machines).")
 if error := st.session_state.pop("search-error", ""):
     st.error(for_markdown(error))
 
