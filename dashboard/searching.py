@@ -11,7 +11,7 @@ import streamlit as st
 from core import runs, search
 from core.architecture import ACTIVATIONS, REDUCTIONS
 from dashboard import state
-from dashboard.text import for_markdown
+from dashboard.text import for_markdown, for_plotly
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
 
@@ -44,6 +44,7 @@ def start(study_name: str, storage: str, owner: str, trials: int | None, minutes
 YES_NO_BOTH = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
                "no": ([False], "never")}
 FRONT_RED = "#d62728"
+BEST_DARKEST = [[0.0, "#d9d9d9"], [1.0, "#08306b"]]  # light gray to dark blue: the higher, the darker
 RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 
 
@@ -116,9 +117,13 @@ def pareto_figure(study):
                                                                          "validation accuracy"],
                                                     targets=lambda trial: (trial.values[1], trial.values[0]))
     front = {trial.number for trial in search.pareto_front(study)}
+    trials = {trial.number: trial for trial in study.get_trials(deepcopy=False)}
     for trace in figure.data:  # Optuna's hover text is the trial as JSON: its number is in it
         numbers = [json.loads(text.replace("<br>", "\n"))["number"] for text in trace.text or ()]
         trace.customdata = numbers
+        # one line per point instead of Optuna's JSON of the trial (30 lines, host and folders in it)
+        trace.text = [hover_line(trials[number]) for number in numbers]
+        trace.hovertemplate = "%{text}<extra></extra>"
         # Optuna colours points by trial number (the first one white, invisible): front red, others gray
         trace.marker.update(color=[FRONT_RED if number in front else "#9e9e9e" for number in numbers],
                             showscale=False, size=9, colorscale=None)
@@ -127,6 +132,14 @@ def pareto_figure(study):
     figure.update_layout(dragmode="zoom", clickmode="event+select", height=460, title=None,
                          margin=dict(l=10, r=10, t=30, b=10))
     return figure
+
+
+def hover_line(trial) -> str:
+    """A trial in one line: its number, architecture, size and accuracies."""
+    test = trial.user_attrs.get("test_accuracy")
+    return for_plotly(f"#{trial.number}: {trial.user_attrs.get('architecture', '')}, "
+                      f"{trial.values[1]:,.0f} parameters, {trial.values[0]:.2%} validation"
+                      + (f", {test:.2%} test" if isinstance(test, (int, float)) else ""))
 
 
 def other_figures(study) -> dict:
@@ -143,6 +156,11 @@ def other_figures(study) -> dict:
                                 importances)):
         try:
             figures[title] = plot(study, **target, **extra).update_layout(title=None, height=420)
+            if title == "Parallel coordinates":
+                # Optuna's blues draw the best trial near-white, on white: here the most accurate is
+                # the darkest; and room on the left for the first axis's name, which Optuna clips
+                figures[title].update_traces(line=dict(colorscale=BEST_DARKEST, reversescale=False))
+                figures[title].update_layout(margin=dict(l=140, r=60, t=60, b=30))
         except (ValueError, RuntimeError, ZeroDivisionError) as reason:
             figures[title] = f"not yet: {reason}"
     return figures

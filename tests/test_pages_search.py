@@ -131,3 +131,27 @@ def test_a_convnet_search_from_the_page_can_use_separable_convolutions(runs_fold
     table = next(d.value for d in app.dataframe if "architecture" in d.value.columns)
     result = table[table["state"] == "result"]
     assert len(result) == 1 and "> sep" in result["architecture"].iloc[0]
+
+
+def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
+    import optuna
+
+    from dashboard import searching
+
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    width = optuna.distributions.IntDistribution(4, 512, log=True)
+    for number, (units, accuracy) in enumerate([(16, 0.93), (64, 0.96), (32, 0.91), (256, 0.975)]):
+        study.add_trial(optuna.trial.create_trial(
+            params={"units_1": units}, distributions={"units_1": width},
+            values=[accuracy, 795 * units + 10], user_attrs={
+                "architecture": f"28x28 > {units} > 10", "test_accuracy": accuracy - 0.002,
+                "host": "teacher-host", "runs_folder": "/srv/secret/runs"}))
+    front = searching.pareto_figure(study)
+    hovers = [text for trace in front.data for text in trace.text]
+    assert "#1: 28x28 &gt; 64 &gt; 10, 50,890 parameters, 96.00% validation, 95.80% test" in hovers
+    assert len(hovers) == 4 and not any("<br>" in t or "host" in t or "/srv" in t for t in hovers)
+    assert all(trace.hovertemplate == "%{text}<extra></extra>" for trace in front.data)
+    parallel = searching.other_figures(study)["Parallel coordinates"]
+    line = parallel.data[0].line
+    assert line.colorscale[-1][1] == searching.BEST_DARKEST[-1][1] and not line.reversescale
+    assert parallel.layout.margin.l >= 100  # the first axis's name is not clipped
