@@ -7,6 +7,7 @@ import json
 import threading
 
 import streamlit as st
+from plotly.colors import sample_colorscale
 
 from core import runs, search
 from core.architecture import ACTIVATIONS, REDUCTIONS
@@ -157,13 +158,22 @@ def other_figures(study) -> dict:
         try:
             figures[title] = plot(study, **target, **extra).update_layout(title=None, height=420)
             if title == "Parallel coordinates":
-                # Optuna's blues draw the best trial near-white, on white: here the most accurate is
-                # the darkest; and room on the left for the first axis's name, which Optuna clips
-                figures[title].update_traces(line=dict(colorscale=BEST_DARKEST, reversescale=False))
-                figures[title].update_layout(margin=dict(l=140, r=60, t=60, b=30))
+                _most_accurate_darkest(figures[title])
         except (ValueError, RuntimeError, ZeroDivisionError) as reason:
             figures[title] = f"not yet: {reason}"
     return figures
+
+
+def _most_accurate_darkest(figure) -> None:
+    """Optuna draws the most accurate trial's line white (the end of its blues), on white: here it
+    is the darkest. Each trial is a line whose first point is its accuracy scaled to 0-1; one more
+    trace carries the colour bar. And room on the left for the first axis's name, which Optuna clips."""
+    for trace in figure.data:
+        if trace.mode == "lines":
+            trace.line.color = sample_colorscale(BEST_DARKEST, [trace.y[0]])[0]
+        elif trace.marker.showscale:
+            trace.marker.update(colorscale=BEST_DARKEST, reversescale=False)
+    figure.update_layout(margin=dict(l=140, r=60, t=60, b=30))
 
 
 def open_run(row: dict) -> None:

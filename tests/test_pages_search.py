@@ -140,7 +140,7 @@ def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
 
     study = optuna.create_study(directions=["maximize", "minimize"])
     width = optuna.distributions.IntDistribution(4, 512, log=True)
-    for number, (units, accuracy) in enumerate([(16, 0.93), (64, 0.96), (32, 0.91), (256, 0.975)]):
+    for units, accuracy in [(16, 0.93), (64, 0.96), (32, 0.91), (256, 0.975)]:
         study.add_trial(optuna.trial.create_trial(
             params={"units_1": units}, distributions={"units_1": width},
             values=[accuracy, 795 * units + 10], user_attrs={
@@ -152,6 +152,7 @@ def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
     assert len(hovers) == 4 and not any("<br>" in t or "host" in t or "/srv" in t for t in hovers)
     assert all(trace.hovertemplate == "%{text}<extra></extra>" for trace in front.data)
     parallel = searching.other_figures(study)["Parallel coordinates"]
-    line = parallel.data[0].line
-    assert line.colorscale[-1][1] == searching.BEST_DARKEST[-1][1] and not line.reversescale
+    lines = {trace.y[0]: trace.line.color for trace in parallel.data if trace.mode == "lines"}
+    assert lines[1.0] == "rgb(8, 48, 107)"  # the most accurate trial, darkest, not white on white
+    assert lines[0.0] == "rgb(217, 217, 217)"
     assert parallel.layout.margin.l >= 100  # the first axis's name is not clipped
