@@ -84,7 +84,7 @@ def dashboard_fit(data) -> list[float]:
             while not job.done.is_set():
                 progress = job.progress()
                 if redraws % round(CURVES_SECONDS / REFRESH_SECONDS) == 0:
-                    figures.training_curves(progress.history, progress.batch_losses).to_json()
+                    figures.training_curves(progress.history, progress.batch_points).to_json()
                 redraws += 1
                 time.sleep(REFRESH_SECONDS)
 

@@ -191,6 +191,7 @@ _OPTIONAL_FIELDS = {
     "partial_epoch": (lambda v: v is None or isinstance(v, dict), "an object"),
     "early_stopping": (lambda v: v is None or isinstance(v, dict), "an object"),
     "diverged": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "stop_reason": (lambda v: v is None or isinstance(v, str), "a text"),
 }
 
 

@@ -37,9 +37,18 @@ KEPT_ENDED_JOBS = 50
 
 
 ACTIVE = ("queued", "running")
-FINISHING = "evaluating and saving"  # the phase of a running job whose epochs are over
+# The phases of a running job: the data split and the network built, then its epochs, then the
+# test evaluation and the save.
+PREPARING = "preparing"
+TRAINING = "training"
+FINISHING = "evaluating and saving"
 # Who trained a run that no browser session submitted: the command line, a script, a test.
 TERMINAL = "terminal"
+
+
+def time_limit_reason(seconds: float) -> str:
+    duration = f"{seconds:g} seconds" if seconds < 120 else f"{seconds / 60:g} minutes"
+    return f"the server's time limit of {duration} per training"
 
 
 class QueueFull(Exception):
@@ -63,13 +72,16 @@ class Progress:
     phase: str = ""  # while running: "training", then FINISHING once the epochs are over
     history: dict[str, list[float]] = field(default_factory=dict)  # per full epoch, Keras's names
     epoch_seconds: list[float] = field(default_factory=list)
-    batch_losses: list[tuple[float, float]] = field(default_factory=list)  # (epoch + fraction, loss)
+    # (epoch + fraction, loss, accuracy): running values of the current epoch, after each group of batches
+    batch_points: list[tuple[float, float, float]] = field(default_factory=list)
     partial_epoch: dict | None = None  # {"epoch", "batches", "of"}: an epoch interrupted by Stop
     diverged: dict | None = None  # {"epoch", "batch", "loss"}: where the loss stopped being finite
     started: float | None = None  # time.time()
     finished: float | None = None
     message: str = ""
     run_id: str | None = None
+    stop_reason: str = ""  # why it was stopped, if not by its owner: e.g. the server's time limit
+    test_accuracy: float | None = None  # once saved
 
     def epoch_is_full(self) -> bool:
         """All of the current epoch's batches are done (not cut short by Stop or divergence)."""
@@ -95,13 +107,15 @@ class Progress:
 class TrainingJob:
     _ids = itertools.count(1)
 
-    def __init__(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL, tag: str = ""):
+    def __init__(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL, tag: str = "",
+                 time_limit: float | None = None):
         self.id = next(self._ids)
         self.config = config
         self.name = runs.clean_name(name)
         self.owner = owner  # who may stop it: a browser session's id, or TERMINAL
         self.tag = tag  # what a page submitted it for (the Draw page finds its default network by it)
-        self._progress = Progress(epochs=config.hyper.epochs)
+        self.time_limit = time_limit  # seconds of training after which the server stops it (None: none)
+        self._progress = Progress(epochs=config.hyper.epochs, batches=config.steps_per_epoch())
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.training_ended = threading.Event()  # the epochs are over; evaluation and saving may follow
@@ -116,6 +130,15 @@ class TrainingJob:
         """The status alone, without copying the curves (the queue asks this of every job)."""
         with self._lock:
             return self._progress.status
+
+    def stage(self) -> str:
+        """Where the job is, cheaply (no copy of its curves): its status, or while it runs its phase,
+        "preparing" lasting until its first group of batches has reported."""
+        with self._lock:
+            progress = self._progress
+            if progress.status != "running":
+                return progress.status
+            return PREPARING if not progress.batch_points and not progress.history else progress.phase
 
     def summary(self) -> dict:
         """What anyone may see of the job: no curves, no controls."""
@@ -134,6 +157,7 @@ class TrainingJob:
             if self._progress.status != "queued":
                 return False
             self._progress.status, self._progress.started = "running", time.time()
+            self._progress.phase = PREPARING
             return True
 
     def stop(self) -> str:
@@ -161,15 +185,25 @@ class TrainingJob:
     def stop_requested(self) -> bool:
         return self._stop.is_set()
 
+    def stop_if_out_of_time(self) -> None:
+        """Stop a job that has trained for longer than its time limit, saying so."""
+        with self._lock:
+            started = self._progress.started
+            if (self.time_limit is None or started is None or self._stop.is_set()
+                    or time.time() - started < self.time_limit):
+                return
+            self._progress.stop_reason = time_limit_reason(self.time_limit)
+            self._stop.set()
+
     # called by the callback, in the worker thread
-    def _batch_done(self, batch: int, loss: float) -> None:
+    def _batch_done(self, batch: int, loss: float, accuracy: float) -> None:
         with self._lock:
             progress = self._progress
             progress.batch = min(batch + 1, progress.batches)  # a group of steps may end past the last
             position = progress.epoch + progress.batch / max(progress.batches, 1)
-            progress.batch_losses.append((position, loss))
-            if len(progress.batch_losses) > MAX_BATCH_POINTS:
-                del progress.batch_losses[::2]  # keep the curve's shape, halve its size
+            progress.batch_points.append((position, loss, accuracy))
+            if len(progress.batch_points) > MAX_BATCH_POINTS:
+                del progress.batch_points[::2]  # keep the curve's shape, halve its size
             if not math.isfinite(loss) and progress.diverged is None:
                 progress.diverged = {"epoch": progress.epoch + 1, "batch": batch + 1, "loss": str(loss)}
 
@@ -201,14 +235,15 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path, vali
 
         def on_train_begin(self, logs=None):
             job.update(batches=batches, batches_per_report=self.model.steps_per_execution,
-                       phase="training")
+                       phase=TRAINING)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch_started = time.perf_counter()
 
         def on_train_batch_end(self, batch, logs=None):
             loss = float(logs["loss"])
-            job._batch_done(batch, loss)
+            job._batch_done(batch, loss, float(logs.get("accuracy", math.nan)))
+            job.stop_if_out_of_time()
             if job.stop_requested or not math.isfinite(loss):
                 self.model.stop_training = True
 
@@ -298,6 +333,7 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         "partial_epoch": progress.partial_epoch,
         "early_stopping": _early_stopping_record(early_stopping, progress),
         "diverged": progress.diverged,
+        "stop_reason": progress.stop_reason or None,
         "validation_accuracy": validation_accuracy if validation_accuracy is None
         else float(validation_accuracy),
         "test_accuracy": test_accuracy if test_accuracy is None else float(test_accuracy),
@@ -335,11 +371,12 @@ def outcome(record: dict) -> str:
                 f"{diverged['batch']}, so the training was stopped there. Try a lower learning rate "
                 f"(e.g. {rate / 10:g} instead of {rate:g}), batch normalisation, or a larger batch.")
     parts = []
+    by = f" by {reason}" if (reason := record.get("stop_reason")) else ""
     if partial := record.get("partial_epoch"):
-        parts.append(f"Stopped during epoch {partial['epoch']} of {planned}, after {partial['batches']} "
+        parts.append(f"Stopped{by} during epoch {partial['epoch']} of {planned}, after {partial['batches']} "
                      f"of its {partial['of']} batches; {epochs} full epoch(s)")
     elif record["status"] == "stopped":
-        parts.append(f"Stopped after {epochs} full epoch(s) of {planned}")
+        parts.append(f"Stopped{by} after {epochs} full epoch(s) of {planned}")
     early = record.get("early_stopping") or {}
     if early.get("stopped_at_epoch"):
         parts.append(f"Stopped early at epoch {early['stopped_at_epoch']} of {planned}: the validation "
@@ -355,16 +392,19 @@ class TrainingQueue:
     """Runs submitted jobs in order, at most `max_running` at a time, in worker threads.
 
     Each job belongs to its owner (a browser session, or TERMINAL): only the owner may stop it.
-    At most `max_per_owner` jobs per owner and `max_queued` in all may be queued or running.
+    At most `max_per_owner` jobs per owner and `max_queued` in all may be queued or running, and
+    each trains for at most `time_limit` seconds (then it is stopped and kept), so that nobody can
+    hold the server for hours.
     """
 
     def __init__(self, data: Mnist, root: Path | None = None, max_running: int = 1,
-                 max_queued: int = 20, max_per_owner: int = 3):
+                 max_queued: int = 20, max_per_owner: int = 3, time_limit: float | None = None):
         self.data = data
         self.root = root
         self.max_running = max_running
         self.max_queued = max_queued
         self.max_per_owner = max_per_owner
+        self.time_limit = time_limit
         self._waiting: queue.Queue[TrainingJob] = queue.Queue()
         self._jobs: list[TrainingJob] = []
         self._lock = threading.Lock()
@@ -376,7 +416,7 @@ class TrainingQueue:
     def submit(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL,
                tag: str = "") -> TrainingJob:
         """Queue a training, or raise QueueFull saying why it was refused (nothing is queued then)."""
-        job = TrainingJob(config.check(), name, owner, tag)
+        job = TrainingJob(config.check(), name, owner, tag, self.time_limit)
         with self._lock:
             active = [other for other in self._jobs if other.status in ACTIVE]
             mine = [other for other in active if other.owner == owner]
@@ -422,7 +462,35 @@ class TrainingQueue:
     def running(self) -> list[TrainingJob]:
         return [job for job in self.jobs() if job.status == "running"]
 
+    def wait_seconds(self, job: TrainingJob) -> float | None:
+        """At most how long `job` waits before it starts: the time the running trainings still need
+        (from their pace, capped by their time limit) and, for each queued before it, its time
+        limit (nobody knows how long a training takes before it starts); None without a limit."""
+        waiting = [j for j in self.jobs() if j.status == "queued"]
+        if job not in waiting:
+            return 0.0
+        ahead = [self._seconds_left(j) for j in self.running()]
+        ahead += [j.time_limit for j in waiting[:waiting.index(job)]]
+        if any(seconds is None for seconds in ahead):
+            return None
+        slots = sorted(ahead[:self.max_running]) + [0.0] * (self.max_running - len(ahead[:self.max_running]))
+        for seconds in ahead[self.max_running:]:  # each waiting job takes the first slot that frees
+            slots[0] += seconds
+            slots.sort()
+        return slots[0]
+
+    @staticmethod
+    def _seconds_left(job: TrainingJob) -> float | None:
+        progress = job.progress()
+        eta = progress.eta_seconds()
+        if job.time_limit is None:
+            return eta
+        left = max(0.0, job.time_limit - (time.time() - (progress.started or time.time())))
+        return left if eta is None else min(eta, left)
+
     def _work(self) -> None:
+        import keras  # noqa: F401  TensorFlow takes seconds to import: before the first job, not in it
+
         while True:
             job = self._waiting.get()
             if job.status == "queued":  # a cancelled job was already marked and released
@@ -451,7 +519,7 @@ class TrainingQueue:
                            message="stopped before the first epoch ended: nothing was saved")
         else:
             job.update(status=run.status, finished=time.time(), run_id=run.id,
-                       message=run.record["message"])
+                       message=run.record["message"], test_accuracy=run.record["test_accuracy"])
 
 
 def predict_probabilities(model, images: np.ndarray, batch_size: int = 2048) -> np.ndarray:

@@ -12,6 +12,9 @@ from core.drawing import INK_LEVEL
 from dashboard.text import for_plotly
 
 SPLIT_COLOURS = {"train": "#4C78A8", "test": "#F58518"}
+# Room above the plot for the chart's toolbar (about 30 px, shown on hover at the top right) and,
+# below it, the titles of the chart, its subplots and its colour bar, which it covered otherwise.
+TOP_MARGIN = 64
 
 
 def class_distribution(table: pd.DataFrame, percent: bool) -> go.Figure:
@@ -76,22 +79,25 @@ def histogram(counts: np.ndarray, x_title: str, y_title: str, log: bool = False,
     return figure
 
 
-def training_curves(history: dict[str, list[float]],
-                    batch_losses: list[tuple[float, float]] = (), marker: int | None = None) -> go.Figure:
-    """Loss and accuracy per epoch, training vs validation, plus the running loss per batch.
+def training_curves(history: dict[str, list[float]], batch_points: list[tuple[float, float, float]] = (),
+                    marker: int | None = None) -> go.Figure:
+    """Loss and accuracy per epoch, training vs validation, plus their running values per batch.
 
-    Epoch points sit at x = 1, 2, ... (the end of that epoch); a batch point at epoch + fraction.
-    With `marker`, a vertical line marks that epoch.
+    Epoch points sit at x = 1, 2, ... (the end of that epoch); a batch point at epoch + fraction,
+    so both curves move from the first group of batches on. With `marker`, a vertical line marks
+    that epoch.
     """
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
     epochs = list(range(1, len(history.get("loss", [])) + 1))
-    if len(batch_losses):
-        positions, losses = np.asarray(batch_losses).T
-        step = max(1, len(positions) // 400)  # a few hundred points draw the shape
-        figure.add_trace(go.Scatter(
-            x=positions[::step], y=losses[::step], name="training, running per batch",
-            mode="lines", line=dict(color=SPLIT_COLOURS["train"], width=1), opacity=0.45,
-        ), row=1, col=1)
+    if len(batch_points):
+        points = np.asarray(batch_points, dtype=float)
+        points = points[:: max(1, len(points) // 400)]  # a few hundred points draw the shape
+        for column in (1, 2):
+            figure.add_trace(go.Scatter(
+                x=points[:, 0], y=points[:, column], name="training, running per batch",
+                mode="lines", line=dict(color=SPLIT_COLOURS["train"], width=1), opacity=0.45,
+                showlegend=column == 1,
+            ), row=1, col=column)
     for column, metric in ((1, "loss"), (2, "accuracy")):
         for prefix, label, colour in (("", "training", SPLIT_COLOURS["train"]),
                                       ("val_", "validation", SPLIT_COLOURS["test"])):
@@ -103,7 +109,7 @@ def training_curves(history: dict[str, list[float]],
     figure.update_xaxes(title_text="epoch", rangemode="tozero")
     if marker is not None:
         figure.add_vline(x=marker, line=dict(color="gray", dash="dash"), row="all", col="all")
-    figure.update_layout(height=360, margin=dict(t=40, b=10), legend=dict(orientation="h", y=-0.25),
+    figure.update_layout(height=380, margin=dict(t=TOP_MARGIN, b=10), legend=dict(orientation="h", y=-0.25),
                          uirevision="training")  # keeps the user's zoom across live updates
     return figure
 

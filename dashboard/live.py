@@ -9,12 +9,13 @@ read-only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from core.training import ACTIVE, FINISHING, NotYours, TrainingJob
+from core.training import ACTIVE, FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
 from dashboard import figures, state
 from dashboard.text import for_markdown
 
@@ -25,6 +26,10 @@ from dashboard.text import for_markdown
 REFRESH_SECONDS = 2.0
 CURVES_SECONDS = 6.0
 OTHERS_SECONDS = 5.0  # the server's queue: who else trains, for information
+# While a training prepares (its data split, its network built and compiled: a second or two), its
+# status and curves are looked at this often, so that its first curves show as soon as they exist;
+# redraws of a line of text cost nothing worth measuring, and last only those seconds.
+STARTING_SECONDS = 0.4
 # After a click on Stop, how long the page waits for the epoch loop to end, so that it says
 # "stopped" in the same redraw; Keras stops after its current group of batches (about 0.1 s).
 STOP_WAIT_SECONDS = 0.8
@@ -33,22 +38,31 @@ STOP_WAIT_SECONDS = 0.8
 def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: bool = False) -> None:
     """Show the jobs that `jobs()` returns, newest first, live; with `curves`, the curves of the
     running (or else the latest) one; with `others`, the server's queue, read-only."""
-    active = any(job.status in ACTIVE for job in jobs())
-    st.fragment(run_every=REFRESH_SECONDS if active else None)(_show_all)(jobs, active)
+    stages = _stages(jobs)
+    active = any(stage in ("queued", PREPARING, TRAINING, FINISHING) for stage in stages)
+    rate = STARTING_SECONDS if PREPARING in stages else REFRESH_SECONDS if active else None
+    st.fragment(run_every=rate)(_show_all)(jobs, stages)
     if curves:
-        st.fragment(run_every=CURVES_SECONDS if active else None)(_curves)(jobs)
+        curves_rate = STARTING_SECONDS if PREPARING in stages else CURVES_SECONDS if active else None
+        st.fragment(run_every=curves_rate)(_curves)(jobs)  # first curves as soon as they exist
     if others:  # other sessions' trainings go on whether this session's do or not
         busy = any(job.status in ACTIVE for job in state.training_queue().jobs())
         st.fragment(run_every=OTHERS_SECONDS if busy else None)(_server_queue)()
 
 
-def _show_all(jobs: Callable[[], list[TrainingJob]], was_active: bool) -> None:
+def _stages(jobs: Callable[[], list[TrainingJob]]) -> tuple[str, ...]:
+    return tuple(job.stage() for job in jobs())
+
+
+def _show_all(jobs: Callable[[], list[TrainingJob]], stages: tuple[str, ...]) -> None:
     shown = list(reversed(jobs()))
     for job in shown:
         with st.container(border=True):
             _show(job)
-    if was_active and not any(job.status in ACTIVE for job in shown):
-        st.rerun(scope="app")  # the last one ended: redraw the whole page once, without the timer
+    if _stages(jobs) != stages:
+        # a training started, showed its first curves or ended: the whole page once, with the
+        # redraw rates of the new stage (its curves at once; no timer once all have ended)
+        st.rerun(scope="app")
 
 
 def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
@@ -57,11 +71,13 @@ def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
     if job is None:
         return
     progress = job.progress()
-    if progress.history or progress.batch_losses:
+    if progress.history or progress.batch_points:
         st.caption(f"Curves of run {for_markdown(job.name or f'#{job.id}')}"
                    + (f", redrawn every {CURVES_SECONDS:g} s" if job.status in ACTIVE else ""))
-        st.plotly_chart(figures.training_curves(progress.history, progress.batch_losses),
+        st.plotly_chart(figures.training_curves(progress.history, progress.batch_points),
                         key="live-curves")
+    elif job.status in ACTIVE:
+        st.caption("The loss and accuracy curves appear here with the first batches.")
 
 
 def _show(job: TrainingJob) -> None:
@@ -84,18 +100,15 @@ def _show(job: TrainingJob) -> None:
     elif status == "queued":
         st.info(f"Waiting in the queue, position {queue.position(job)}: "
                 f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
-                "It starts by itself when its turn comes.")
+                f"It starts by itself when its turn comes{_wait(queue, job)}.")
+    elif status == "running" and job.stage() == PREPARING:
+        st.progress(0.0, text="Preparing: splitting the images, building the network; the first "
+                              "batches follow in a second or two.")
     elif status == "running":
-        eta = progress.eta_seconds()
-        st.progress(progress.fraction_done(), text=(
-            f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
-            f"batch {progress.batch}/{progress.batches}"
-            + (f", about {eta:.0f} s left" if eta is not None else "")))
-        if progress.batches_per_report > 1:
-            st.caption(f"Batches run {progress.batches_per_report} at a time: progress (and Stop) "
-                       "moves in such steps.")
+        _running(job, progress)
     elif status in ("finished", "stopped") and progress.run_id:
-        st.success(f"{progress.message} Saved: it is on the Runs page.")
+        tested = "" if progress.test_accuracy is None else f" Test accuracy: {progress.test_accuracy:.2%}."
+        st.success(f"{progress.message}{tested} Saved: it is on the Runs page.")
     elif status == "diverged":
         st.error(f"{progress.message} The run is kept on the Runs page, marked diverged; it is not "
                  "offered for evaluation or drawing.")
@@ -110,6 +123,42 @@ def _show(job: TrainingJob) -> None:
         (st.error if said.startswith("training #") else st.toast)(said)
     if status in ACTIVE and not mine:
         st.caption("Started by another session: only it can stop it.")
+
+
+def _running(job: TrainingJob, progress) -> None:
+    """The progress bar of a running training, and what its time limit will do to it."""
+    eta = progress.eta_seconds()
+    st.progress(progress.fraction_done(), text=(
+        f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
+        f"batch {progress.batch}/{progress.batches}"
+        + (f", about {_duration(eta)} left" if eta is not None else "")))
+    if progress.batches_per_report > 1:
+        st.caption(f"Batches run {progress.batches_per_report} at a time: progress (and Stop) "
+                   "moves in such steps.")
+    if job.time_limit is not None and eta is not None and progress.started is not None:
+        left = job.time_limit - (time.time() - progress.started)
+        if eta > left:
+            st.warning(f"At this pace it needs about {_duration(eta)} more, but the server stops every "
+                       f"training after {_duration(job.time_limit)} of training: this one will be "
+                       f"stopped in about {_duration(max(left, 0))}, and kept as it is then.",
+                       icon=":material/timer:")
+
+
+def _wait(queue, job: TrainingJob) -> str:
+    """How long it may wait, in words: at most the time the trainings ahead of it may take."""
+    seconds = queue.wait_seconds(job)
+    if seconds is None:
+        return ""
+    return (f", within about {_duration(seconds)} at most (the trainings ahead of it each stop at the "
+            f"server's limit of {_duration(queue.time_limit)})")
+
+
+def _duration(seconds: float) -> str:
+    """A duration as people say it: "40 s", "12 min", "2 h 38 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def _label(status: str, finishing: bool, stop_requested: bool) -> str:

@@ -31,6 +31,7 @@ LIMITS = {
     "MNIST_EXPLORER_MAX_TRAININGS": 1,  # trainings running at once
     "MNIST_EXPLORER_MAX_QUEUE": 20,  # trainings queued or running, for the whole server
     "MNIST_EXPLORER_MAX_QUEUED_PER_SESSION": 3,  # trainings queued or running, per browser session
+    "MNIST_EXPLORER_MAX_TRAINING_MINUTES": 20,  # of training, after which a training is stopped (and kept)
 }
 OWNER_PARAM = "owner"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -130,9 +131,9 @@ def pixel_statistics() -> tuple[np.ndarray, np.ndarray]:
 @st.cache_resource(show_spinner=False)
 def training_queue() -> TrainingQueue:
     """The one queue of trainings of this server, shared by every session and outliving them."""
-    running, queued, per_session = (limit(name) for name in LIMITS)
-    return TrainingQueue(mnist(), max_running=running, max_queued=queued,
-                         max_per_owner=per_session)  # saves under runs.runs_dir()
+    running, queued, per_session, minutes = (limit(name) for name in LIMITS)
+    return TrainingQueue(mnist(), max_running=running, max_queued=queued, max_per_owner=per_session,
+                         time_limit=minutes * 60)  # saves under runs.runs_dir()
 
 
 def limit(name: str) -> int:

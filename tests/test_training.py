@@ -24,7 +24,7 @@ def test_real_training_saves_a_run_that_reloads_with_the_same_predictions(real_m
     assert record["dataset"] == real_mnist.source
     assert record["train_size"] == 1800 and record["validation_size"] == 200
     progress = job.progress()
-    assert progress.epoch == 3 and progress.batch_losses and len(progress.epoch_seconds) == 3
+    assert progress.epoch == 3 and progress.batch_points and len(progress.epoch_seconds) == 3
 
     reloaded = runs.load_model(runs.get_run(run.id, tmp_path))
     probabilities = predict_probabilities(reloaded, real_mnist.x_test[:500])
@@ -41,8 +41,8 @@ def test_stop_during_training_keeps_what_was_learned(real_mnist, tmp_path):
     job = TrainingJob(tiny_config(epochs=50, train_images=20_000))
     original = job._batch_done
 
-    def stop_after_some_batches(batch, loss):
-        original(batch, loss)
+    def stop_after_some_batches(batch, loss, accuracy):
+        original(batch, loss, accuracy)
         if job.progress().epoch == 1 and batch + 1 >= 21:
             job.stop()
     job._batch_done = stop_after_some_batches
@@ -92,7 +92,7 @@ def test_a_failing_job_does_not_kill_the_worker(real_mnist, tmp_path, caplog):
     assert failing.done.wait(60)
     progress = failing.progress()
     assert progress.status == "failed" and "runs cannot be saved" in progress.message
-    assert progress.batches == 0  # refused before any training, not after it
+    assert progress.started is None and not progress.batch_points  # refused before training
     logged = [r for r in caplog.records if r.name == "core.training" and r.levelname == "ERROR"]
     assert logged and logged[0].exc_info  # the operator gets the full traceback
     queue.root = tmp_path / "runs"
@@ -195,3 +195,28 @@ def test_label_smoothing_and_a_one_cycle_schedule_train_and_reload(real_mnist, t
     accuracy = (predict_probabilities(reloaded, real_mnist.x_test[:500]).argmax(axis=1)
                 == real_mnist.y_test[:500]).mean()
     assert abs(accuracy - run.record["test_accuracy"]) < 0.05
+
+
+def test_the_servers_time_limit_stops_a_long_training_and_keeps_it(real_mnist, tmp_path):
+    queue = TrainingQueue(real_mnist, tmp_path, time_limit=3)
+    job = queue.submit(tiny_config(epochs=200, train_images=20_000), "forever")
+    assert job.done.wait(120) and job.status == "stopped"
+    record = runs.get_run(job.progress().run_id, tmp_path).record
+    assert record["stop_reason"] == "the server's time limit of 3 seconds per training"
+    assert record["message"].startswith("Stopped by the server's time limit of 3 seconds per training")
+    assert 1 <= record["epochs_run"] < 200 and record["training_seconds"] < 30
+
+
+def test_those_waiting_are_told_how_long_they_may_wait(real_mnist, tmp_path):
+    queue = TrainingQueue(real_mnist, tmp_path, time_limit=600)
+    running = queue.submit(tiny_config(epochs=200, train_images=20_000), "long", owner="a")
+    first, second = (queue.submit(tiny_config(epochs=1 + n), f"after {n}", owner=f"b{n}") for n in (0, 1))
+    deadline = time.monotonic() + 60
+    while running.stage() in ("queued", "preparing") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert queue.wait_seconds(running) == 0
+    assert 0 < queue.wait_seconds(first) <= 600  # the running one's pace, at most its limit
+    assert queue.wait_seconds(second) == pytest.approx(queue.wait_seconds(first) + 600, abs=5)
+    for job in (second, first, running):
+        queue.stop(job, job.owner)
+    assert running.done.wait(60)
