@@ -27,6 +27,7 @@ MAX_INK_FRACTION = 0.4  # MNIST digits cover about 19% of their field; 40% of a 
 MAX_PIECES = 6  # separate blobs of ink (after closing small gaps): more is not one digit
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000
+MAX_SIDE = 1024  # a larger upload is shrunk to this many pixels a side as it is opened
 
 
 class ImageProblem(ValueError):
@@ -47,9 +48,12 @@ def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
 def upload_to_gray(data: bytes, name: str = "the file") -> np.ndarray:
     """An uploaded picture as light ink on a black background, 0-255, whichever way it was drawn.
 
-    Transparency is laid on the paper that contrasts with the ink; 16-bit pictures are scaled down
-    to 8 bits; the ink is told from the paper by Otsu's threshold (the ink is the smaller class),
-    and the paper's own gray is subtracted, so a digit on gray paper reads like one on white.
+    A large picture is shrunk to at most MAX_SIDE pixels a side as it is opened (a digit ends up
+    20 pixels tall anyway): a 5000x5000 photo then costs a few megabytes, not a gigabyte. JPEGs are
+    decoded at that scale directly. Transparency is laid on the paper that contrasts with the ink;
+    16-bit pictures are scaled down to 8 bits; the ink is told from the paper by Otsu's threshold
+    (the ink is the smaller class), and the paper's own gray is subtracted, so a digit on gray paper
+    reads like one on white.
     """
     if not data:
         raise ImageProblem(f"{name} is empty.")
@@ -60,18 +64,39 @@ def upload_to_gray(data: bytes, name: str = "the file") -> np.ndarray:
         with Image.open(io.BytesIO(data)) as picture:
             width, height = picture.size
             if width * height > MAX_UPLOAD_PIXELS:
-                raise ImageProblem(f"{name} is {width}x{height} pixels; at most "
-                                   f"{MAX_UPLOAD_PIXELS / 1e6:.0f} megapixels, please.")
-            picture.load()
-            gray = _luminance(ImageOps.exif_transpose(picture))
+                raise ImageProblem(f"{name} is {width:,} x {height:,} pixels; at most "
+                                   f"{MAX_UPLOAD_PIXELS / 1e6:.0f} megapixels, please (a digit needs far "
+                                   "fewer: it is read at 28 x 28).")
+            gray = _luminance(_shrunk(picture))
     except ImageProblem:
         raise
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
+    except Image.DecompressionBombError as error:  # Pillow refuses it before reading a pixel
+        raise ImageProblem(f"{name} says it is a picture of hundreds of millions of pixels: that is no "
+                           "photo of a digit, and opening it could exhaust the server's memory, so it "
+                           f"is not opened. At most {MAX_UPLOAD_PIXELS / 1e6:.0f} megapixels, please."
+                           ) from error
+    except (UnidentifiedImageError, OSError, ValueError) as error:
         # Pillow's messages name the in-memory stream ("<_io.BytesIO object at 0x...>"): say the file
         reason = re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", name, str(error))
         raise ImageProblem(f"{name} is not a picture that can be read: {reason}. "
                            "Upload a PNG or JPEG of one digit.") from error
     return _light_on_dark(gray)
+
+
+def _shrunk(picture: Image.Image) -> Image.Image:
+    """The picture, upright (its EXIF orientation), at most MAX_SIDE pixels a side."""
+    picture.draft(None, (MAX_SIDE, MAX_SIDE))  # a JPEG decodes at 1/2, 1/4 or 1/8 of its size
+    picture = ImageOps.exif_transpose(picture)
+    if max(picture.size) <= MAX_SIDE:
+        return picture
+    if picture.mode == "P":  # a palette cannot be averaged: its colours first (transparency kept)
+        picture = picture.convert("RGBA")
+    elif picture.mode == "1":
+        picture = picture.convert("L")
+    elif picture.mode.startswith("I;16"):
+        picture = picture.convert("I")
+    picture.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BOX)  # each pixel an average of its block
+    return picture
 
 
 def _luminance(picture: Image.Image) -> np.ndarray:

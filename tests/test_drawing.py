@@ -214,3 +214,42 @@ def test_an_unreadable_file_is_named_in_the_message():
     with pytest.raises(ImageProblem) as raised:
         drawing.upload_to_gray(b"GIF89a but not really", "holiday photo.png")
     assert "holiday photo.png" in str(raised.value) and "BytesIO" not in str(raised.value)
+
+
+def encoded(image: np.ndarray, format: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG that says it is width x height pixels and holds none: what a decompression bomb's
+    first bytes look like (the bomb's zeros, which compress a thousandfold, are left out)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("format", ["PNG", "JPEG"])
+def test_a_huge_photo_is_shrunk_as_it_is_opened_and_still_read(digits, format):
+    digit = digits[0][3]
+    photo = 255 - upscale(digit, 5000)  # dark ink on white paper, 25 megapixels
+    gray = drawing.upload_to_gray(encoded(photo, format), f"photo.{format.lower()}")
+    assert max(gray.shape) <= drawing.MAX_SIDE  # worked on at most 1024 x 1024, not 5000 x 5000
+    reference = drawing.to_mnist(upscale(digit, 280))
+    assert similarity(drawing.to_mnist(gray), reference) > 0.9
+
+
+def test_pictures_too_large_to_open_are_refused_in_words():
+    with pytest.raises(ImageProblem, match=r"big\.png is 6,000 x 6,000 pixels; at most 25 megapixels"):
+        drawing.upload_to_gray(header_only_png(6000, 6000), "big.png")
+    with pytest.raises(ImageProblem) as refusal:
+        drawing.upload_to_gray(header_only_png(20_000, 20_000), "bomb.png")
+    said = str(refusal.value)
+    assert said.startswith("bomb.png says it is a picture of hundreds of millions of pixels")
+    assert "decompression bomb" not in said and "DOS" not in said  # not Pillow's words
