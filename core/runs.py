@@ -66,6 +66,24 @@ class Run:
 
 
 SAVED_STATUSES = ("finished", "stopped", "diverged")
+# What a run was trained for, in its record's "tag" (untagged: someone's own training)
+SEARCH_TAG = "search:"  # followed by "STUDY:TRIAL"
+DEFAULT_NETWORK_TAG = "draw-default"  # the Draw page's one-click network, shared by every visitor
+
+
+def trained_for(record: dict) -> str:
+    """What a run was trained for, in words: a trial of a search, the Draw page's default network,
+    a fold of a cross-validation, or '' for someone's own training."""
+    tag = record.get("tag") or ""
+    if tag.startswith(SEARCH_TAG):
+        study, _, trial = tag.removeprefix(SEARCH_TAG).rpartition(":")
+        return f"trial {trial} of the search {study!r}"
+    if tag == DEFAULT_NETWORK_TAG:
+        return "the Draw page's default network"
+    hyper = record.get("config", {}).get("hyper", {})
+    if isinstance(hyper.get("folds"), int) and hyper["folds"] >= 2:
+        return f"fold {hyper.get('fold', 0) + 1} of {hyper['folds']} of a cross-validation (label audit)"
+    return tag
 
 
 def runs_dir() -> Path:

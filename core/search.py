@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 
 STORAGE_ENV = "MNIST_EXPLORER_SEARCH_STORAGE"
 STORAGE_FILE = "search.sqlite3"
-TAG_PREFIX = "search:"
 SPACE_ATTR = "space"
 OBJECTIVES = ("validation accuracy", "trainable parameters")
 KINDS = {"dense": "fully-connected stacks", "conv": "small convnets"}
@@ -354,10 +353,10 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
         # out of its model, and then draws over the cap for ever.
         trial.set_constraint("not trained", violation)
         raise optuna_module().TrialPruned(reason)
-    name = f"{study_name} #{trial.number}"
+    name, tag = f"{study_name} #{trial.number}", f"{runs.SEARCH_TAG}{study_name}:{trial.number}"
     while True:  # the queue is shared: wait for room, like anyone else
         try:
-            job = queue.submit(config, name=name, owner=owner, tag=f"{TAG_PREFIX}{study_name}:{trial.number}")
+            job = queue.submit(config, name=name, owner=owner, tag=tag)
             break
         except QueueFull:
             if stop.wait(5):

@@ -35,7 +35,7 @@ def class_distribution(table: pd.DataFrame, percent: bool) -> go.Figure:
         xaxis=dict(title="digit", dtick=1),
         yaxis_title="share of the split (%)" if percent else "images",
         legend_title_text="split",
-        margin=dict(t=30, b=10),
+        margin=dict(t=TOP_MARGIN, b=10),
     )
     return figure
 
@@ -54,8 +54,8 @@ def image_grid(
     figure.update_xaxes(showticklabels=False)
     figure.update_yaxes(showticklabels=False)
     rows = -(-len(images) // columns)
-    figure.update_layout(height=60 + rows * min(170, 900 // columns),
-                         margin=dict(t=30, b=0, l=0, r=0), coloraxis_showscale=False)
+    figure.update_layout(height=60 + rows * min(170, 900 // columns) + TOP_MARGIN - 30,
+                         margin=dict(t=TOP_MARGIN, b=0, l=0, r=0), coloraxis_showscale=False)
     return figure
 
 
@@ -127,7 +127,7 @@ def runs_overlay(curves: dict[str, dict[str, list[float]]]) -> go.Figure:
                 mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
             ), row=1, col=column)
     figure.update_xaxes(title_text="epoch")
-    figure.update_layout(height=380, margin=dict(t=40, b=10))
+    figure.update_layout(height=400, margin=dict(t=TOP_MARGIN, b=10))
     return figure
 
 
@@ -177,7 +177,7 @@ def probability_bars(values: np.ndarray) -> go.Figure:
         hovertemplate="digit %{x}: %{y:.2%}<extra></extra>",
     ))
     figure.update_layout(xaxis=dict(title="digit", dtick=1), yaxis=dict(title="probability",
-                         range=[0, 1.1], tickformat=".0%"), height=300, margin=dict(t=10, b=10))
+                         range=[0, 1.1], tickformat=".0%"), height=320, margin=dict(t=TOP_MARGIN, b=10))
     return figure
 
 
@@ -187,14 +187,20 @@ def enlarged(image: np.ndarray, factor: int = 3) -> np.ndarray:
 
 
 def recall_heatmap(recall: np.ndarray) -> go.Figure:
-    """Recall of each digit (rows) after each epoch (columns)."""
+    """Recall of each digit (rows) after each epoch (columns), in percent. The colour scale spans the
+    values shown (from the lowest, rounded down to 5 points, to 100): on 0-100, a network's 93-99%
+    were one colour. With few epochs each cell also says its value."""
+    percent = recall * 100
+    lowest = float(np.nanmin(percent)) if np.isfinite(percent).any() else 0.0
     epochs = np.arange(1, recall.shape[1] + 1)
     figure = go.Figure(go.Heatmap(
-        z=recall * 100, x=epochs, y=list(range(len(recall))), colorscale="Viridis", zmin=0, zmax=100,
-        colorbar=dict(title="recall %"), hovertemplate="digit %{y}, epoch %{x}: %{z:.1f}%<extra></extra>",
+        z=percent, x=epochs, y=list(range(len(recall))), colorscale="Viridis",
+        zmin=min(95.0, 5 * np.floor(lowest / 5)), zmax=100, colorbar=dict(title="recall %"),
+        texttemplate="%{z:.1f}" if len(epochs) <= 12 else None, textfont=dict(size=10),
+        hovertemplate="digit %{y}, epoch %{x}: %{z:.1f}%<extra></extra>",
     ))
     figure.update_layout(xaxis=dict(title="epoch", dtick=1), yaxis=dict(title="digit", dtick=1,
-                         autorange="reversed"), height=360, margin=dict(t=20, b=10))
+                         autorange="reversed"), height=380, margin=dict(t=TOP_MARGIN, b=10))
     return figure
 
 
@@ -221,7 +227,7 @@ def weight_histogram(name: str, counts: np.ndarray, edges: np.ndarray) -> go.Fig
     figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
                               hovertemplate="weight %{x:.3f}: %{y:,}<extra></extra>"))
     figure.update_layout(title=for_plotly(name), xaxis_title="weight", yaxis_title="count",
-                         height=220, margin=dict(t=40, b=10), bargap=0)
+                         height=250, margin=dict(t=TOP_MARGIN, b=10), bargap=0)
     return figure
 
 
@@ -229,8 +235,8 @@ def activation_strip(values: np.ndarray, name: str) -> go.Figure:
     """A dense layer's unit values as one strip of cells."""
     figure = go.Figure(go.Heatmap(z=values[None], colorscale="Viridis", showscale=True,
                                   hovertemplate="unit %{x}: %{z:.3f}<extra></extra>"))
-    figure.update_layout(title=for_plotly(f"{name}: {len(values)} units"), height=130,
-                         yaxis=dict(visible=False), margin=dict(t=30, b=10, l=10, r=10))
+    figure.update_layout(title=for_plotly(f"{name}: {len(values)} units"), height=170,
+                         yaxis=dict(visible=False), margin=dict(t=TOP_MARGIN, b=10, l=10, r=10))
     return figure
 
 
@@ -268,7 +274,7 @@ def digits_map(layout: np.ndarray, colour_by: str, values: np.ndarray, hover: li
                                                   line=dict(width=2, color="black"))))
     # zoom, not lasso, as the default drag: with a selection drag mode plotly turns clicks into no
     # selection at all (checked in Chromium); the box and lasso tools are in the chart's toolbar
-    figure.update_layout(height=650, margin=dict(t=10, b=10, l=10, r=10), dragmode="zoom",
+    figure.update_layout(height=650, margin=dict(t=TOP_MARGIN, b=10, l=10, r=10), dragmode="zoom",
                          legend=dict(title=colour_by, itemsizing="constant"), clickmode="event+select",
                          xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"))
     return figure

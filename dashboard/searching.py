@@ -11,7 +11,7 @@ from plotly.colors import sample_colorscale
 
 from core import runs, search
 from core.architecture import ACTIVATIONS, REDUCTIONS
-from dashboard import state
+from dashboard import figures, state
 from dashboard.text import for_markdown, for_plotly
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
@@ -131,7 +131,7 @@ def pareto_figure(study):
     figure.update_xaxes(type="log", autorange=True, range=None)  # Optuna's range is for a linear axis
     figure.update_yaxes(tickformat=".1%", autorange=True, range=None)
     figure.update_layout(dragmode="zoom", clickmode="event+select", height=460, title=None,
-                         margin=dict(l=10, r=10, t=30, b=10))
+                         margin=dict(l=10, r=10, t=figures.TOP_MARGIN, b=10))
     return figure
 
 
@@ -151,17 +151,17 @@ def other_figures(study) -> dict:
     target = dict(target=lambda trial: trial.values[0], target_name="validation accuracy")
     # fANOVA: how much of the accuracy's variance each parameter explains, whichever way is better
     importances = dict(evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
-    figures = {}
+    charts = {}
     for title, plot, extra in (("Parallel coordinates", optuna.visualization.plot_parallel_coordinate, {}),
                                ("Hyperparameter importances", optuna.visualization.plot_param_importances,
                                 importances)):
         try:
-            figures[title] = plot(study, **target, **extra).update_layout(title=None, height=420)
+            charts[title] = plot(study, **target, **extra).update_layout(title=None, height=420)
             if title == "Parallel coordinates":
-                _most_accurate_darkest(figures[title])
+                _most_accurate_darkest(charts[title])
         except (ValueError, RuntimeError, ZeroDivisionError) as reason:
-            figures[title] = f"not yet: {reason}"
-    return figures
+            charts[title] = f"not yet: {reason}"
+    return charts
 
 
 def _most_accurate_darkest(figure) -> None:

@@ -34,7 +34,9 @@ def hidden_layers(base: list[DenseLayer], preset: str) -> list[DenseLayer]:
     layers = []
     for number, layer_id in enumerate(ids, 1):
         start = defaults[layer_id]
-        width, activation, norm, dropout, remove = st.columns([5, 4, 3, 5, 2], vertical_alignment="bottom")
+        # two rows per layer: its sliders wide enough to aim at a value, then its choices
+        width, dropout = st.columns(2)
+        activation, norm, remove = st.columns([4, 3, 1], vertical_alignment="bottom")
         key = f"{preset}-layer{layer_id}"
         layers.append(DenseLayer(
             units=int(_tuned(width, f"Layer {number}: width", f"units-{key}", start.units,
@@ -42,7 +44,7 @@ def hidden_layers(base: list[DenseLayer], preset: str) -> list[DenseLayer]:
             activation=activation.selectbox(f"Layer {number}: activation", architecture.ACTIVATIONS,
                                             index=architecture.ACTIVATIONS.index(start.activation),
                                             key=f"activation-{key}"),
-            batch_norm=norm.checkbox("BN", value=start.batch_norm, key=f"bn-{key}"),
+            batch_norm=norm.checkbox("Batch norm", value=start.batch_norm, key=f"bn-{key}"),
             dropout=round(float(_tuned(dropout, f"Layer {number}: dropout", f"dropout-{key}",
                                        start.dropout, min_value=0.0, max_value=0.9, step=0.05)), 4)))
         remove.button("✕", key=f"remove-{key}", help=f"Remove layer {number}",
@@ -60,13 +62,13 @@ def _add_layer(ids: list[int], defaults: dict[int, DenseLayer]) -> None:
 def hyperparameters(defaults: Hyperparameters, preset: str) -> Hyperparameters:
     """The optimiser, its schedule and the training settings, starting from the preset's."""
     hyper = Hyperparameters(**vars(defaults))
-    left, middle, right, last = st.columns(4)
+    # two per row: a slider a quarter of the form wide was too short to aim with
+    left, right = st.columns(2)
     hyper.optimizer = left.selectbox(
         "Optimizer", architecture.OPTIMIZERS, index=architecture.OPTIMIZERS.index(defaults.optimizer),
         format_func=architecture.OPTIMIZER_NAMES.get, key=f"optimizer-{preset}")
     if hyper.optimizer in architecture.WITH_BETAS:
-        with left.popover(f"Betas: {defaults.beta_1:g}, {defaults.beta_2:g}"
-                          if (defaults.beta_1, defaults.beta_2) != (0.9, 0.999) else "Betas"):
+        with left.popover(f"Adam's betas: {defaults.beta_1:g}, {defaults.beta_2:g}"):
             hyper.beta_1 = st.number_input("beta 1 (momentum)", 0.0, 0.999, defaults.beta_1, 0.05,
                                            format="%.3f", key=f"beta1-{preset}")
             hyper.beta_2 = st.number_input("beta 2 (squared gradients)", 0.0, 0.9999, defaults.beta_2,
@@ -74,43 +76,48 @@ def hyperparameters(defaults: Hyperparameters, preset: str) -> Hyperparameters:
     else:  # SGD and RMSprop have no betas: they keep the defaults the configuration expects
         hyper.beta_1, hyper.beta_2 = 0.9, 0.999
     hyper.learning_rate = float(_tuned(
-        middle, "Learning rate", f"lr-{preset}", defaults.learning_rate, options=LEARNING_RATES,
+        right, "Learning rate", f"lr-{preset}", defaults.learning_rate, options=LEARNING_RATES,
         min_value=0.0, max_value=architecture.MAX_LEARNING_RATE, step=0.0001, format="%.6f"))
-    hyper.batch_size = int(_tuned(right, "Batch size", f"batch-{preset}", defaults.batch_size,
+
+    left, right = st.columns(2)
+    hyper.batch_size = int(_tuned(left, "Batch size", f"batch-{preset}", defaults.batch_size,
                                   options=POWERS_OF_TWO, min_value=1, step=1))
-    hyper.epochs = int(_tuned(last, "Epochs", f"epochs-{preset}", defaults.epochs, min_value=1,
+    hyper.epochs = int(_tuned(right, "Epochs", f"epochs-{preset}", defaults.epochs, min_value=1,
                               max_value=architecture.MAX_EPOCHS, step=1))
 
-    left, middle, right, last = st.columns(4)
+    left, right = st.columns(2)
     hyper.schedule = left.selectbox(
         "Learning-rate schedule", architecture.SCHEDULES, key=f"schedule-{preset}",
         index=architecture.SCHEDULES.index(defaults.schedule), format_func=architecture.SCHEDULE_NAMES.get)
     hyper.lr_decay = 1.0
     if hyper.schedule == "step":
         hyper.lr_decay = round(float(_tuned(
-            middle, "Decay per epoch", f"decay-{preset}", defaults.lr_decay, min_value=0.1,
+            right, "Decay per epoch", f"decay-{preset}", defaults.lr_decay, min_value=0.1,
             max_value=1.0, step=0.05)), 4)
     elif hyper.schedule == "one-cycle":
         hyper.warmup = round(float(_tuned(
-            middle, "Warm-up share of the steps", f"warmup-{preset}", defaults.warmup, min_value=0.0,
+            right, "Warm-up share of the steps", f"warmup-{preset}", defaults.warmup, min_value=0.0,
             max_value=0.5, step=0.05)), 4)
+
+    left, right = st.columns(2)
     hyper.label_smoothing = round(float(_tuned(
-        right, "Label smoothing", f"smoothing-{preset}", defaults.label_smoothing, min_value=0.0,
+        left, "Label smoothing", f"smoothing-{preset}", defaults.label_smoothing, min_value=0.0,
         max_value=0.5, step=0.05)), 4)
     hyper.shift = round(float(_tuned(
-        last, "Random shift (share of the side)", f"shift-{preset}", defaults.shift, min_value=0.0,
+        right, "Random shift (share of the side)", f"shift-{preset}", defaults.shift, min_value=0.0,
         max_value=0.25, step=0.05)), 4)
 
-    left, middle, right, last = st.columns(4)
+    left, right = st.columns(2)
     hyper.validation_fraction = round(float(left.slider(
         "Validation fraction", 0.01, 0.5, defaults.validation_fraction, step=0.01,
         key=f"val-{preset}")), 2)
-    hyper.patience = int(middle.number_input(
+    hyper.patience = int(right.number_input(
         "Early stopping patience (0 = off)", value=defaults.patience, min_value=0,
         max_value=architecture.MAX_PATIENCE, key=f"patience-{preset}"))
-    hyper.seed = int(right.number_input("Random seed", value=defaults.seed, min_value=0,
-                                        max_value=2**31 - 1, key=f"seed-{preset}"))
-    hyper.train_images = int(last.number_input(
+    left, right = st.columns(2)
+    hyper.seed = int(left.number_input("Random seed", value=defaults.seed, min_value=0,
+                                       max_value=2**31 - 1, key=f"seed-{preset}"))
+    hyper.train_images = int(right.number_input(
         "Training images (the first N)", value=defaults.train_images, min_value=100,
         max_value=architecture.TRAIN_IMAGES, step=1000, key=f"images-{preset}",
         help="Fewer images train faster; validation is taken from these."))

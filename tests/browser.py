@@ -29,6 +29,20 @@ EPOCH_POINTS = """() => {
 }"""
 
 
+# The texts of each chart that its toolbar (drawn on hover, at the top right) would cover.
+UNDER_THE_TOOLBAR = """() => [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
+    .flatMap(plot => {
+    const bar = plot.querySelector('.modebar');
+    if (!bar) return [];
+    const b = bar.getBoundingClientRect();
+    return [...plot.querySelectorAll('.gtitle, .annotation-text, .cbtitle, .legendtext, .xtitle, .ytitle')]
+        .filter(t => { const r = t.getBoundingClientRect();
+                       return r.width && r.left < b.right && r.right > b.left && r.top < b.bottom
+                           && r.bottom > b.top; })
+        .map(t => t.textContent);
+})"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.browser import (
+    UNDER_THE_TOOLBAR,
     chromium_page,
     open_from_navigation,
     page_errors,
@@ -25,6 +26,7 @@ def test_every_page_through_the_navigation():
             open_from_navigation(page, title)
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
             assert page_errors(page) == [], f"{title}: {page_errors(page)}"
+            assert page.evaluate(UNDER_THE_TOOLBAR) == [], title  # titles clear of the chart's toolbar
             heading = page.inner_text("[data-testid='stMain'] h1")
             assert heading, title
         # a control on a page works in the browser too: the test split has its own numbers

@@ -6,6 +6,7 @@ import pytest
 from core import training
 from core.training import TrainingJob
 from tests.browser import (
+    UNDER_THE_TOOLBAR,
     chromium_page,
     open_from_navigation,
     page_errors,
@@ -49,6 +50,7 @@ def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
         wait_until_idle(page)
         assert page.evaluate(EPOCH_VALUE) == "1"
         assert "Confusion matrix after epoch 1" in page.inner_text("[data-testid='stMain']")
+        assert page.evaluate(UNDER_THE_TOOLBAR) == []  # titles clear of the charts' toolbars
 
         page.get_by_text("Play", exact=True).click()  # steps through 1, 2, 3, 4 by itself
         page.wait_for_function(f"({EPOCH_VALUE})() === '3'", timeout=60_000)
@@ -64,6 +66,8 @@ def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
         page.get_by_text("What the first layer looks for").wait_for(timeout=60_000)
         wait_until_idle(page)
         assert page.evaluate(EPOCH_VALUE) == "2"  # a page switch once dropped it: the last epoch
+        page.get_by_text("Sanity check.").wait_for(timeout=60_000)
+        assert page.evaluate(UNDER_THE_TOOLBAR) == []
 
         open_from_navigation(page, "Draw")
         canvas = page.locator("[data-testid='stMain'] canvas").last

@@ -20,6 +20,9 @@ from tests.browser import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 
+NARROWEST_SLIDER = """() => Math.min(...[...document.querySelectorAll(
+    "[data-testid='stMain'] [data-testid='stSlider']")].map(s => s.getBoundingClientRect().width))"""
+
 
 def main_text(page) -> str:
     return page.inner_text("[data-testid='stMain']")
@@ -36,6 +39,17 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         alice.goto(url)
         wait_until_idle(alice)
         open_from_navigation(alice, "Train")
+        assert alice.evaluate(NARROWEST_SLIDER) >= 150  # two a row: wide enough to aim with
+        alice.get_by_role("combobox").first.click()  # an Adam preset, which has betas
+        alice.get_by_role("option", name=re.compile("^sprint")).click()
+        betas = alice.get_by_role("button", name=re.compile("Adam's betas"))
+        betas.wait_for(timeout=30_000)
+        assert betas.evaluate("b => b.scrollWidth <= b.clientWidth"), betas.inner_text()  # not cut
+        alice.get_by_role("combobox").first.click()
+        alice.get_by_role("option", name=re.compile("^given")).click()
+        alice.wait_for_function("() => [...document.querySelectorAll('input[aria-label=\"Epochs\"]')]"
+                                ".map(e => e.value).join() === '10'")  # the sprint form gone
+        wait_until_idle(alice)
         # a tiny network: trained for many short epochs so Stop has work to stop
         press_slider(alice, "Epochs", "End")  # the most: 200
         enter(alice, "Training images (the first N)", 20000)

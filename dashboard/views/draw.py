@@ -10,8 +10,6 @@ from dashboard.text import said
 CANVAS = 280
 NEIGHBOURS = 8
 
-DEFAULT_TAG = "draw-default"
-
 st.title("Draw a digit")
 usable = state.usable_runs()
 if not usable:
@@ -19,16 +17,16 @@ if not usable:
             "the 'sprint' convnet, about 99% of the test digits right after 10-20 seconds here.")
     queue = state.training_queue()
     # One default network for everyone: whoever asks while one is on its way follows that one.
-    default = queue.latest(DEFAULT_TAG)
+    default = queue.latest(runs.DEFAULT_NETWORK_TAG)
     on_its_way = default is not None and default.status in ACTIVE
     if st.button("Train a default network", type="primary", disabled=on_its_way):
         try:
             queue.submit(architecture.preset("sprint"), "default: sprint convnet", owner=state.owner(),
-                         tag=DEFAULT_TAG)
+                         tag=runs.DEFAULT_NETWORK_TAG)
         except QueueFull as refusal:
             st.warning(str(refusal), icon=":material/block:")
-    if queue.latest(DEFAULT_TAG):  # the canvas appears by itself once it has finished
-        live.follow(lambda: [queue.latest(DEFAULT_TAG)], curves=False)
+    if queue.latest(runs.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
+        live.follow(lambda: [queue.latest(runs.DEFAULT_NETWORK_TAG)], curves=False)
     st.stop()
 
 run = components.run_picker(st, usable, "draw_run")

@@ -25,24 +25,27 @@ def made_by(run: runs.Run) -> str:
 table = pd.DataFrame([{
     "name": run.name,
     "status": run.status,
-    "made by": made_by(run),
-    "preset": run.record.get("config", {}).get("preset", ""),
-    "architecture": run.record.get("description", ""),
+    "test accuracy": run.record.get("test_accuracy"),
+    "validation accuracy": run.record.get("validation_accuracy"),
     "parameters": run.record.get("parameters"),
     "epochs": run.record.get("epochs_run"),
-    "validation accuracy": run.record.get("validation_accuracy"),
-    "test accuracy": run.record.get("test_accuracy"),
+    "made by": made_by(run),
+    "trained for": runs.trained_for(run.record),
+    "architecture": run.record.get("description", ""),
+    "preset": run.record.get("config", {}).get("preset", ""),
     "seconds": run.record.get("training_seconds"),
     "created": run.record.get("created", ""),
-    "made for": run.record.get("tag", ""),  # e.g. "search:NAME:3", trial 3 of a search
     "note": run.problem or run.record.get("message", ""),
     "id": run.id,
 } for run in all_runs])
 st.dataframe(table, hide_index=True, column_config={
-    "validation accuracy": st.column_config.NumberColumn(format="percent"),
     "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "validation accuracy": st.column_config.NumberColumn(format="percent"),
     "seconds": st.column_config.NumberColumn(format="%.1f"),
     "parameters": st.column_config.NumberColumn(format="localized"),
+    "trained for": st.column_config.TextColumn(help="A trial of an architecture search, the Draw page's "
+                                               "default network, a fold of the label audit's "
+                                               "cross-validation; empty for a training of your own"),
 })
 if diverged := [run for run in all_runs if run.status == "diverged"]:
     st.error(f"{len(diverged)} run(s) diverged (their loss became NaN or infinite): they are kept for "

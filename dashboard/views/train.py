@@ -37,7 +37,7 @@ with form:
                              format_func=lambda name: architecture.REDUCTIONS[name][1],
                              key=f"reduction-{preset_name}", help="A reduction has no parameters and "
                              "makes every later layer smaller: a way to small networks.")
-    st.markdown("**Hidden layers** (fully connected, in order; BN: batch normalisation)")
+    st.markdown("**Hidden layers** (fully connected, in order)")
     dense = training_form.hidden_layers(base.dense, preset_name)
 
     # --- how to train it -------------------------------------------------------------------------
