@@ -17,11 +17,13 @@ logger = logging.getLogger(__name__)
 class Task:
     key: str
     description: str
-    future: Future
-    started: float = field(default_factory=time.monotonic)
+    future: Future | None = None
+    submitted: float = field(default_factory=time.monotonic)
+    began: float | None = None  # when the worker took it up
 
     def seconds(self) -> float:
-        return time.monotonic() - self.started
+        """How long it has been computing (not waiting)."""
+        return time.monotonic() - self.began if self.began is not None else 0.0
 
 
 class BackgroundTasks:
@@ -37,9 +39,21 @@ class BackgroundTasks:
             task = self._tasks.get(key)
             if task is None or (task.future.done() and task.future.exception() is not None):
                 logger.info("background: %s", description)
-                task = Task(key, description, self._pool.submit(function))
+                task = Task(key, description)
+                task.future = self._pool.submit(self._run, task, function)
                 self._tasks[key] = task
             return task
+
+    @staticmethod
+    def _run(task: Task, function: Callable[[], object]) -> object:
+        task.began = time.monotonic()
+        return function()
+
+    def ahead_of(self, task: Task) -> list[Task]:
+        """The tasks the worker does before `task`: submitted earlier and not done yet."""
+        with self._lock:
+            return [other for other in self._tasks.values()
+                    if other.submitted < task.submitted and not other.future.done()]
 
     def get(self, key: str) -> Task | None:
         with self._lock:

@@ -47,11 +47,19 @@ def confusion_with_images(key: str, images: np.ndarray, y_true: np.ndarray, prob
 
 
 def wait_for(task, hint: str) -> None:
-    """A live line for a background task; the whole page is redrawn once when it has finished."""
+    """A live line for a background task: waiting behind others, or computing; the whole page is
+    redrawn once when it has finished."""
 
     def poll() -> None:
         if task.future.done():
             st.rerun(scope="app")
+        if not task.future.running():  # the server's worker is busy with someone else's first
+            ahead = state.background_tasks().ahead_of(task)
+            st.info(f"{task.description}: waiting for the server's background worker, busy with "
+                    f"{len(ahead)} computation(s) asked for before it ("
+                    + "; ".join(other.description for other in ahead[:3]) + "). It starts by itself; "
+                    "other pages stay usable and this one updates by itself.", icon=":material/schedule:")
+            return
         st.info(f"{task.description}: computing in the background, {task.seconds():.0f} s so far. "
                 f"{hint} Other pages stay usable; this one updates by itself.",
                 icon=":material/hourglass_top:")
