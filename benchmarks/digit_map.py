@@ -48,7 +48,7 @@ def layouts(data, folder: Path) -> dict:
 
 
 def browser(runs_folder: Path) -> dict:
-    from tests.browser import chromium_page, open_from_navigation, streamlit_server, wait_until_idle
+    from harness.browser import chromium_page, open_from_navigation, streamlit_server, wait_until_idle
     from tests.test_browser_map import POINT_ON_SCREEN
 
     with streamlit_server(env={runs.RUNS_ENV: str(runs_folder)}) as url, chromium_page(height=1600) as page:

@@ -27,7 +27,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 DATASET_PAGES = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray levels", "Preprocessing"]
 ALL_PAGES = DATASET_PAGES + ["Train", "Runs", "Evaluate", "Draw"]

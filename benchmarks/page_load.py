@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import (  # noqa: E402
+from harness.browser import (  # noqa: E402
     chromium_page,
     open_from_navigation,
     page_errors,

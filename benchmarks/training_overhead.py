@@ -104,7 +104,7 @@ def browser_fit(data) -> dict:
     time goes (the browser's CPU seconds, i.e. its rendering)."""
     import psutil
 
-    from tests.browser import (
+    from harness.browser import (
         chromium_page,
         enter,
         open_from_navigation,

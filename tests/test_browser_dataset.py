@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     UNDER_THE_TOOLBAR,
     chromium_page,
     open_from_navigation,

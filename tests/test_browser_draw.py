@@ -8,7 +8,7 @@ from PIL import Image
 
 from core import training
 from core.training import TrainingJob
-from tests.browser import (
+from harness.browser import (
     chromium_page,
     open_from_navigation,
     page_errors,

@@ -5,7 +5,7 @@ import pytest
 
 from core import evaluation, runs, training
 from core.training import TrainingJob
-from tests.browser import (
+from harness.browser import (
     chromium_page,
     open_from_navigation,
     page_errors,

@@ -5,7 +5,7 @@ import pytest
 
 from core import training
 from core.training import TrainingJob
-from tests.browser import (
+from harness.browser import (
     UNDER_THE_TOOLBAR,
     chromium_page,
     open_from_navigation,

@@ -3,7 +3,13 @@ neighbours, a lasso selection shows a gallery with the selection's labels."""
 
 import pytest
 
-from tests.browser import chromium_page, open_from_navigation, page_errors, streamlit_server, wait_until_idle
+from harness.browser import (
+    chromium_page,
+    open_from_navigation,
+    page_errors,
+    streamlit_server,
+    wait_until_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 

@@ -3,7 +3,7 @@ click a point of the front and land on that run."""
 
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     chromium_page,
     enter,
     open_from_navigation,

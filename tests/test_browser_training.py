@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     EPOCH_POINTS,

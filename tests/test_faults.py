@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import runs, training
 from core.training import TrainingJob
-from tests.browser import (
+from harness.browser import (
     EPOCH_POINTS,
     chromium_page,
     open_from_navigation,

@@ -1,0 +1,1 @@
+"""What the tests and the benchmarks drive the dashboard with: a real server and headless Chromium."""
