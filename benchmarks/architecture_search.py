@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 from core import search  # noqa: E402
 from core.architecture import TrainingConfig  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingJob, TrainingQueue, train  # noqa: E402
+from core.jobs import TrainingJob  # noqa: E402
+from core.training import train  # noqa: E402
+from core.trainings.local import LocalTrainings  # noqa: E402
 
 SEARCHES = {
     "dense": {"minutes": 30, "targets": [(0.95, 9_000), (0.98, None)],
@@ -66,7 +68,7 @@ def run_search(kind: str, data) -> dict:
         storage = f"sqlite:///{folder}/search.sqlite3"
         study = search.create_study(f"benchmark-{kind}", setup["space"], storage)
         started = time.time()
-        search.work(study, TrainingQueue(data, Path(folder)), minutes=setup["minutes"])
+        search.work(study, LocalTrainings(data, Path(folder)), minutes=setup["minutes"])
         minutes = (time.time() - started) / 60
         rows = search.trial_rows(study)
         winners = []  # computed while the study's folder exists: nothing here outlives it

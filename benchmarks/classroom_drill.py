@@ -37,7 +37,7 @@ def student(number: int, report: dict, lock: threading.Lock):
     """One student's visit, as a generator: each `yield` hands the turn to the next student."""
     from streamlit.testing.v1 import AppTest
 
-    from core.training import NotYours
+    from core.jobs import NotYours
     from dashboard import state
 
     rng = random.Random(number)

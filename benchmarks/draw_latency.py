@@ -26,8 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import architecture, drawing, nearest, runs  # noqa: E402
+from core.architecture import predict_probabilities  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingJob, predict_probabilities, train  # noqa: E402
+from core.jobs import TrainingJob  # noqa: E402
+from core.training import train  # noqa: E402
 
 DRAWINGS = 200
 

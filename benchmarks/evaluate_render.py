@@ -24,7 +24,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core import architecture, runs  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingJob, train  # noqa: E402
+from core.jobs import TrainingJob  # noqa: E402
+from core.training import train  # noqa: E402
 
 
 def main() -> None:

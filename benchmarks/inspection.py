@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from core import architecture, inspection, runs  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingJob, train  # noqa: E402
+from core.jobs import TrainingJob  # noqa: E402
+from core.training import train  # noqa: E402
 
 
 def median_seconds(action, repeats: int) -> float:

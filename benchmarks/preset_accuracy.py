@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from core import architecture  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingJob, train  # noqa: E402
+from core.jobs import TrainingJob  # noqa: E402
+from core.training import train  # noqa: E402
 
 SEEDS = (0, 1, 2)
 # preset: (accuracy to reach, on which split, at most this many seconds of training or None)

@@ -1,7 +1,7 @@
 """What live display costs training: seconds per epoch through the dashboard's training path vs a
 bare `model.fit(verbose=0)`, for the same model and data, in one process, alternating.
 
-The dashboard path is the real one: a TrainingQueue worker thread with the live-progress callback,
+The dashboard path is the real one: a LocalTrainings worker thread with the live-progress callback,
 while a second thread plays the page's fragments (dashboard/live.py): every REFRESH_SECONDS it
 copies the job's progress, every CURVES_SECONDS it builds the plotly curves. The first epoch of
 every fit is left out (graph tracing). Target: ratio <= 1.05.
@@ -30,7 +30,7 @@ import keras  # noqa: E402
 
 from core import architecture, preprocessing  # noqa: E402
 from core.data import load_mnist  # noqa: E402
-from core.training import TrainingQueue  # noqa: E402
+from core.trainings.local import LocalTrainings  # noqa: E402
 from dashboard import figures  # noqa: E402
 from dashboard.live import CURVES_SECONDS, REFRESH_SECONDS  # noqa: E402
 
@@ -76,7 +76,7 @@ def bare_fit(data, epochs: int = EPOCHS) -> list[float]:
 
 def dashboard_fit(data) -> list[float]:
     with tempfile.TemporaryDirectory() as runs_folder:
-        queue = TrainingQueue(data, Path(runs_folder), max_running=1)
+        queue = LocalTrainings(data, Path(runs_folder), max_running=1)
         job = queue.submit(config(), "overhead")
 
         def watch():  # what the page's fragments do on each redraw

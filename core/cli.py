@@ -16,7 +16,8 @@ import sys
 
 from core import architecture, runs
 from core.data import MnistUnavailable, load_mnist
-from core.training import TERMINAL, TrainingJob, train
+from core.jobs import TERMINAL, TrainingJob
+from core.training import train
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -154,15 +155,12 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
         print(f"Not used: {reason}", file=sys.stderr)
     job = TrainingJob(config, arguments.name, owner=TERMINAL)
 
-    def report(logs: dict, seconds: float, original=job._epoch_done) -> None:
-        original(logs, seconds)
-        progress = job.progress()
-        if progress.partial_epoch is None:
-            print(f"epoch {progress.epoch}/{progress.epochs}: " + ", ".join(
-                f"{key} {values[-1]:.4f}" for key, values in progress.history.items())
-                + f" ({seconds:.1f} s)", flush=True)
+    def report(job: TrainingJob, epoch: int, logs: dict, seconds: float) -> None:
+        print(f"epoch {epoch}/{job.config.hyper.epochs}: "
+              + ", ".join(f"{key} {value:.4f}" for key, value in logs.items()) + f" ({seconds:.1f} s)",
+              flush=True)
 
-    job._epoch_done = report
+    job.on_epoch(report)
 
     def stop_after_this_batch(signum, frame) -> None:
         print("\nStopping after the current batch (Ctrl+C again aborts without saving)...",

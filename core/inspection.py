@@ -15,10 +15,9 @@ import numpy as np
 from scipy import ndimage
 
 from core import files, runs
-from core.architecture import is_feature_layer
+from core.architecture import is_feature_layer, predict_probabilities
 from core.data import CLASSES
 from core.drawing import INK_LEVEL
-from core.training import predict_probabilities
 
 logger = logging.getLogger(__name__)
 

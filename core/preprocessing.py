@@ -36,8 +36,16 @@ def validation_split(
     if not 0 < validation_fraction < 1:
         raise ValueError(f"validation fraction must be between 0 and 1, got {validation_fraction}")
     order = np.random.default_rng(seed).permutation(count)
-    n_validation = max(1, round(count * validation_fraction))
+    n_validation = validation_count(count, validation_fraction)
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
+def validation_count(train_images: int, validation_fraction: float, folds: int = 0, fold: int = 0) -> int:
+    """How many of the first `train_images` images the split holds out for validation: the count
+    that split_indices cuts, without cutting (a network's cost needs it on every form change)."""
+    if isinstance(folds, int) and folds >= 2:
+        return len(range(fold, train_images, folds))  # every folds-th image of the order, from `fold`
+    return max(1, round(train_images * validation_fraction))
 
 
 def training_split(images: np.ndarray, labels: np.ndarray, hyper

@@ -1,7 +1,7 @@
 """Architecture search: which networks are the most accurate for their size?
 
 An Optuna multi-objective study (maximise validation accuracy, minimise trainable parameters) whose
-every trial is a normal training: submitted to a `TrainingQueue` like any other, saved as a run
+every trial is a normal training: submitted to a `LocalTrainings` like any other, saved as a run
 tagged "search:<study>:<trial>", so it can be evaluated, inspected and drawn on.
 
 The study lives in an Optuna storage: an SQLite file in the runs folder by default, or any URL
@@ -43,7 +43,8 @@ from core.architecture import (
     TrainingConfig,
     bounded,
 )
-from core.training import TERMINAL, QueueFull, TrainingQueue
+from core.jobs import TERMINAL, Refused
+from core.trainings.local import LocalTrainings
 
 logger = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ def safe_url(url: str) -> str:
 
 
 # --- running trials ----------------------------------------------------------------------------------
-def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) -> tuple[float, int]:
+def run_trial(trial, queue: LocalTrainings, owner: str, stop: threading.Event) -> tuple[float, int]:
     """Train the trial's network through `queue`, as a run; its (validation accuracy, parameters)."""
     study_name = trial.study.study_name
     space = study_space(trial.study)
@@ -358,7 +359,7 @@ def run_trial(trial, queue: TrainingQueue, owner: str, stop: threading.Event) ->
         try:
             job = queue.submit(config, name=name, owner=owner, tag=tag)
             break
-        except QueueFull:
+        except Refused:
             if stop.wait(5):
                 trial.set_user_attr("outcome", "stopped before it was queued")
                 raise TrialFailed("stopped before it was queued") from None
@@ -409,7 +410,7 @@ class BackgroundSearch:
     """A study worked on by a thread of this server, through its training queue, until its budget is
     spent or `stop` is called (which also stops the trial in training, saved as "stopped")."""
 
-    def __init__(self, study_name: str, storage: str, queue: TrainingQueue, owner: str,
+    def __init__(self, study_name: str, storage: str, queue: LocalTrainings, owner: str,
                  trials: int | None, minutes: float | None):
         self.study_name, self.storage, self.owner = study_name, storage, owner
         self.trials, self.minutes = trials, minutes
@@ -420,7 +421,7 @@ class BackgroundSearch:
                                         name=f"search-{study_name}")
         self._thread.start()
 
-    def _work(self, queue: TrainingQueue) -> None:
+    def _work(self, queue: LocalTrainings) -> None:
         try:
             work(load_study(self.study_name, self.storage), queue, self.owner, self.trials, self.minutes,
                  self._stop)
@@ -453,7 +454,7 @@ def trials_used(study) -> tuple[int, int]:
     return used, running
 
 
-def work(study, queue: TrainingQueue, owner: str = TERMINAL, trials: int | None = None,
+def work(study, queue: LocalTrainings, owner: str = TERMINAL, trials: int | None = None,
          minutes: float | None = None, stop: threading.Event | None = None) -> int:
     """Run trials of `study` until `trials` count in the study (from every worker), `minutes` have
     passed, or `stop` is set; returns how many this worker ran. A trial running at the deadline
@@ -604,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         except MnistUnavailable as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        queue = TrainingQueue(data)
+        queue = LocalTrainings(data)
         try:
             done = work(study, queue, trials=args.trials, minutes=args.minutes)
         except SearchStalled as error:

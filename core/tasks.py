@@ -55,6 +55,10 @@ class BackgroundTasks:
             return [other for other in self._tasks.values()
                     if other.submitted < task.submitted and not other.future.done()]
 
+    def tasks(self) -> list[Task]:
+        with self._lock:
+            return list(self._tasks.values())
+
     def get(self, key: str) -> Task | None:
         with self._lock:
             return self._tasks.get(key)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core import inspection, runs
 from core.architecture import TrainingConfig
-from core.training import QueueFull
+from core.jobs import Refused
 from dashboard import components, live, session, state
 from dashboard.text import for_markdown
 
@@ -70,6 +70,6 @@ def _offer_retraining(run: runs.Run) -> None:
         try:
             queue.submit(TrainingConfig.from_dict(run.record["config"]), f"{run.name} (again)",
                          owner=state.owner())
-        except QueueFull as refusal:
+        except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
     live.follow(lambda: queue.jobs(owner=state.owner()), curves=False)

@@ -1,6 +1,6 @@
 """The live view of trainings, shared by the Train, Draw and other pages.
 
-Jobs live in the server's TrainingQueue, not in the page: this view only reads copies of their
+Jobs live in the server's LocalTrainings, not in the page: this view only reads copies of their
 progress, in fragments that redraw themselves while any of them is queued or running (the statuses
 every REFRESH_SECONDS, the curves every CURVES_SECONDS), and redraws the whole page once when the
 last of them ends. A session sees the controls of its own jobs only; other sessions' jobs are listed
@@ -15,7 +15,8 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from core.training import ACTIVE, FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
+from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
+from core.status import ACTIVE
 from dashboard import figures, state
 from dashboard.text import for_markdown
 

@@ -19,9 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis, audit, data, embedding, evaluation, inspection, nearest, preprocessing, runs
-from core.architecture import TrainingConfig, build_model, summary_rows
+from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
 from core.tasks import BackgroundTasks
-from core.training import TrainingQueue, predict_probabilities
+from core.trainings import Limits
+from core.trainings.local import LocalTrainings
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +130,11 @@ def pixel_statistics() -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_resource(show_spinner=False)
-def training_queue() -> TrainingQueue:
+def training_queue() -> LocalTrainings:
     """The one queue of trainings of this server, shared by every session and outliving them."""
     running, queued, per_session, minutes = (limit(name) for name in LIMITS)
-    return TrainingQueue(mnist(), max_running=running, max_queued=queued, max_per_owner=per_session,
-                         time_limit=minutes * 60)  # saves under runs.runs_dir()
+    return LocalTrainings(mnist(), limits=Limits(max_running=running, max_queued=queued,
+                                                 max_per_owner=per_session, time_limit=minutes * 60))
 
 
 def limit(name: str) -> int:

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from core import training
-from core.training import TrainingJob
+from core.jobs import TrainingJob
 from harness.browser import (
     chromium_page,
     open_from_navigation,

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from core import evaluation, runs, training
-from core.training import TrainingJob
+from core.architecture import predict_probabilities
+from core.jobs import TrainingJob
 from harness.browser import (
     chromium_page,
     open_from_navigation,
@@ -27,7 +28,7 @@ CELL_CENTRE = """([x, y]) => {
 def test_clicking_an_off_diagonal_cell_shows_exactly_its_images(real_mnist, tmp_path):
     run = training.train(TrainingJob(tiny_config(epochs=2), name="tiny"), real_mnist, tmp_path)
     model = runs.load_model(run)
-    probabilities = training.predict_probabilities(model, real_mnist.x_test)
+    probabilities = predict_probabilities(model, real_mnist.x_test)
     counts = evaluation.confusion(real_mnist.y_test, probabilities.argmax(axis=1))
     off_diagonal = counts * (1 - np.eye(10, dtype=int))
     # the largest mistake cell that still fits on one gallery page

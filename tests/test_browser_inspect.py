@@ -4,7 +4,7 @@ network at a digit drawn on the canvas."""
 import pytest
 
 from core import training
-from core.training import TrainingJob
+from core.jobs import TrainingJob
 from harness.browser import (
     UNDER_THE_TOOLBAR,
     chromium_page,

@@ -80,7 +80,7 @@ def test_ctrl_c_stops_after_the_current_batch_and_keeps_the_run(tmp_path, real_m
 @pytest.mark.real_data
 def test_runs_epochs_replays_from_the_terminal_and_fills_the_cache(tmp_path, real_mnist):
     from core import training
-    from core.training import TrainingJob
+    from core.jobs import TrainingJob
 
     run = training.train(TrainingJob(tiny_config(epochs=2, train_images=1000), "two"), real_mnist, tmp_path)
     replayed = cli("runs", "epochs", run.id, runs_folder=tmp_path)
@@ -107,3 +107,28 @@ def test_schedules_smoothing_and_betas_from_flags():
     assert (config.preset, config.reduction, config.parameter_count()) == ("custom", "crop20", 52_618)
     config = cli.config_from(cli.parse(["--preset", "given", "--beta-1", "0.8"]))  # given is SGD
     assert "betas apply to Adam and Nadam only" in config.problems()[0]
+
+
+@pytest.mark.real_data
+def test_a_run_trained_from_the_terminal_keeps_every_epoch_and_replays_like_one_from_the_page(
+        tmp_path, real_mnist):
+    from core import inspection
+    from core.architecture import TrainingConfig
+    from core.trainings.local import LocalTrainings
+
+    trained = cli("--hidden", "16", "--epochs", "3", "--train-images", "2000", "--learning-rate", "0.003",
+                  "--optimizer", "adam", "--batch-size", "64", "--name", "terminal", runs_folder=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert [line.split(":")[0] for line in trained.stdout.splitlines() if line.startswith("epoch ")] == [
+        "epoch 1/3", "epoch 2/3", "epoch 3/3"]  # printed by its listener, epoch by epoch
+    terminal = runs.list_runs(tmp_path)[0]
+    assert len(runs.epoch_weights(terminal)) == 3  # a wrapped private method once dropped them all
+    config = TrainingConfig.from_dict(terminal.record["config"])
+    page = LocalTrainings(real_mnist, tmp_path / "page").submit(  # the dashboard's way
+        config, "from the page", owner="session-0123456789abcdef")
+    assert page.done.wait(120) and page.status == "finished"
+    from_page = runs.get_run(page.progress().run_id, tmp_path / "page")
+    images = real_mnist.x_test[:1000]
+    np.testing.assert_allclose(inspection.epoch_probabilities(terminal, "test", images),
+                               inspection.epoch_probabilities(from_page, "test", images), atol=2e-3)
+

@@ -132,7 +132,8 @@ def test_a_picture_with_too_many_pixels_is_refused_before_decoding():
 
 def test_a_trained_model_reads_the_upscaled_digits_the_same(real_mnist, tmp_path):
     from core import training
-    from core.training import TrainingJob, predict_probabilities
+    from core.architecture import predict_probabilities
+    from core.jobs import TrainingJob
     from tests.conftest import tiny_config
 
     config = tiny_config(epochs=3, train_images=20_000)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from core import audit, embedding, evaluation, preprocessing, runs, training
-from core.architecture import DenseLayer
-from core.training import TrainingJob, predict_probabilities
+from core.architecture import DenseLayer, predict_probabilities
+from core.jobs import TrainingJob
 from tests.conftest import tiny_config
 
 pytestmark = pytest.mark.real_data

@@ -17,7 +17,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import runs, training
-from core.training import TrainingJob
+from core.architecture import predict_probabilities
+from core.jobs import TrainingJob
 from harness.browser import (
     EPOCH_POINTS,
     chromium_page,
@@ -38,7 +39,7 @@ def assert_every_complete_run_loads_and_predicts(folder: Path, images: np.ndarra
     for run in listed:
         assert run.status in ("finished", "stopped", "incomplete"), (run.id, run.status, run.problem)
         if run.usable:
-            probabilities = training.predict_probabilities(runs.load_model(run), images)
+            probabilities = predict_probabilities(runs.load_model(run), images)
             assert probabilities.shape == (len(images), 10)
             assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     return listed
@@ -76,7 +77,7 @@ def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
             Path({str(flag)!r}).touch()
             time.sleep(600)
         runs._write_json = write_then_hang
-        training.train(training.TrainingJob(tiny_config(epochs=1)), load_mnist(), Path({str(tmp_path)!r}))
+        training.train(TrainingJob(tiny_config(epochs=1)), load_mnist(), Path({str(tmp_path)!r}))
     """, flag, env={})
     listed = assert_every_complete_run_loads_and_predicts(tmp_path, real_mnist.x_test[:100])
     assert sorted(run.status for run in listed) == ["finished", "incomplete"]

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from core import embedding, inspection, runs, training
-from core.architecture import ConvLayer, DenseLayer, preset
-from core.training import TrainingJob, predict_probabilities
+from core.architecture import ConvLayer, DenseLayer, predict_probabilities, preset
+from core.jobs import TrainingJob
 from tests.conftest import tiny_config
 
 pytestmark = pytest.mark.real_data

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import inspection, runs, training
 from core.architecture import ConvLayer
-from core.training import ACTIVE, TrainingJob
+from core.jobs import TrainingJob
+from core.status import ACTIVE
 from tests.conftest import open_page, tiny_config
 
 pytestmark = pytest.mark.real_data

@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import audit, embedding, runs, training
-from core.training import ACTIVE, TrainingJob
+from core.jobs import TrainingJob
+from core.status import ACTIVE
 from dashboard import state
 from dashboard.text import for_markdown
 from tests import conftest
@@ -60,7 +61,7 @@ def test_a_layout_that_takes_time_is_computed_in_the_background(run):
         if any(radio.key == "map_colour" for radio in app.radio):
             break  # it computed between two looks: done already
         assert time.monotonic() < deadline, [i.value for i in app.info]
-    waited = [t for t in list(tasks._tasks.values()) if "t-SNE of 1,000 points" in t.description]
+    waited = [t for t in tasks.tasks() if "t-SNE of 1,000 points" in t.description]
     assert waited and all(t.future.result(timeout=240).shape == (1000, 2) for t in waited)
     app.run()
     assert not app.exception and not any("computing" in i.value for i in app.info)

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from core import search
-from core.training import TrainingQueue
+from core.trainings.local import LocalTrainings
 from tests.conftest import open_page
 
 pytestmark = pytest.mark.real_data
@@ -73,7 +73,7 @@ def test_a_finished_study_reopens_with_its_charts_and_target(real_mnist, runs_fo
     storage = search.default_storage()
     space = search.SearchSpace(max_layers=2, max_width=32, epochs=1, train_images=600, reductions=["pool2"])
     study = search.create_study("earlier", space, storage)
-    search.work(study, TrainingQueue(real_mnist, runs_folder), trials=3)
+    search.work(study, LocalTrainings(real_mnist, runs_folder), trials=3)
     app = open_page("search", **{"search-study": "earlier"})
     assert any(m.label == "Results" and m.value == "3" for m in app.metric)
     assert [t.label for t in app.tabs] == ["Parallel coordinates", "Hyperparameter importances"]

@@ -87,7 +87,7 @@ def test_evaluate_without_runs_explains(runs_folder):
 
 def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
     from core import preprocessing, training
-    from core.training import TrainingJob
+    from core.jobs import TrainingJob
 
     first = training.train(TrainingJob(tiny_config(epochs=1), name="one"), real_mnist, runs_folder)
     config = tiny_config(epochs=1)
@@ -119,7 +119,7 @@ def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
 
 def test_evaluate_reports_a_corrupted_model_file(runs_folder, real_mnist):
     from core import training
-    from core.training import TrainingJob
+    from core.jobs import TrainingJob
 
     run = training.train(TrainingJob(tiny_config(epochs=1), name="broken"), real_mnist, runs_folder)
     model_file = run.folder / runs.MODEL_FILE

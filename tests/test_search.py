@@ -9,7 +9,7 @@ import pytest
 
 from core import runs, search
 from core.architecture import ConfigError, ConvLayer, TrainingConfig, build_model
-from core.training import TrainingQueue
+from core.trainings.local import LocalTrainings
 
 # a space whose trials train in about a second each
 TINY = dict(max_layers=2, max_width=16, epochs=1, train_images=600, batch_sizes=[64], reductions=["pool2"])
@@ -26,12 +26,12 @@ def test_the_same_seed_gives_the_same_trials(real_mnist, tmp_path, monkeypatch):
     for attempt in range(2):
         folder = tmp_path / str(attempt)
         study = tiny_study(folder, seed=3)
-        search.work(study, TrainingQueue(real_mnist, folder), trials=3)
+        search.work(study, LocalTrainings(real_mnist, folder), trials=3)
         sequences.append([trial.params for trial in study.trials])
     assert len(sequences[0]) == 3
     assert sequences[0] == sequences[1]
     other = tiny_study(tmp_path / "other", seed=4)
-    search.work(other, TrainingQueue(real_mnist, tmp_path / "other"), trials=1)
+    search.work(other, LocalTrainings(real_mnist, tmp_path / "other"), trials=1)
     assert other.trials[0].params != sequences[0][0]
 
 
@@ -87,7 +87,7 @@ def test_the_sampler_keeps_exploring_when_most_draws_are_over_the_caps(tmp_path)
 
 def test_trials_are_tagged_runs_and_the_front_is_the_true_front(real_mnist, tmp_path):
     study = tiny_study(tmp_path, max_layers=3, max_width=64)
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=6)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=6)
     rows = search.trial_rows(study)
     results = [row for row in rows if row["state"] == "result"]
     assert len(results) == 6
@@ -118,7 +118,7 @@ def test_a_diverged_trial_is_recorded_as_such_never_as_a_result(real_mnist, tmp_
     study = tiny_study(tmp_path, optimizers=["sgd"], min_learning_rate=9.0, max_learning_rate=10.0,
                        batch_norm=[False], max_dropout=0.0, min_layers=2, min_width=64, max_width=64,
                        activations=["linear"], epochs=3, train_images=3000)
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     (row,) = search.trial_rows(study)
     assert row["state"] == "diverged" and row["validation accuracy"] is None
     assert study.trials[0].state.name == "FAIL" and search.pareto_front(study) == []
@@ -128,7 +128,7 @@ def test_stop_ends_the_running_trial_which_counts_as_stopped(real_mnist, tmp_pat
     study = tiny_study(tmp_path, epochs=50, train_images=20_000, max_width=256, min_width=256)
     stop = threading.Event()
     threading.Timer(4, stop.set).start()
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=5, stop=stop)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=5, stop=stop)
     (row,) = search.trial_rows(study)
     assert row["state"] == "stopped" and study.trials[0].state.name == "FAIL"
     assert search.pareto_front(study) == []
@@ -137,7 +137,7 @@ def test_stop_ends_the_running_trial_which_counts_as_stopped(real_mnist, tmp_pat
 def test_impossible_and_oversized_networks_are_not_trained(real_mnist, tmp_path):
     study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=4,
                        kernel_sizes=[7], reductions=["pool2"], max_parameters=100)
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert study.trials and all(trial.state.name == "PRUNED" for trial in study.trials)
     assert search.trials_used(study) == (0, 0)  # not trained: no budget used
     # infeasible for the sampler, which then ranks them behind every result
@@ -145,10 +145,10 @@ def test_impossible_and_oversized_networks_are_not_trained(real_mnist, tmp_path)
     assert "shrink the 14x14 image to nothing" in study.trials[0].user_attrs["outcome"]
     assert not list(tmp_path.glob("2*"))  # no run saved
     capped = tiny_study(tmp_path, name="capped", max_parameters=100)
-    search.work(capped, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(capped, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert all("over the cap of 100" in t.user_attrs["outcome"] for t in capped.trials)
     costly = tiny_study(tmp_path, name="costly", max_multiply_adds=500)
-    search.work(costly, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(costly, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert costly.trials and all("multiply-adds per image, over the cap of 500" in t.user_attrs["outcome"]
                                  for t in costly.trials)
     assert not list(tmp_path.glob("2*"))
@@ -171,7 +171,7 @@ def test_deep_convnets_pool_only_where_an_image_is_left_and_a_hopeless_space_is_
     monkeypatch.setattr(search, "MAX_UNTRAINED_IN_A_ROW", 5)
     capped = tiny_study(tmp_path, name="hopeless", max_parameters=10)
     with pytest.raises(search.SearchStalled, match="the last 5 networks drawn were impossible or over a cap"):
-        search.work(capped, TrainingQueue(real_mnist, tmp_path), minutes=5)
+        search.work(capped, LocalTrainings(real_mnist, tmp_path), minutes=5)
     assert len(capped.trials) == 5
 
 
@@ -212,7 +212,7 @@ def test_global_average_pooling_counts_like_keras():
 def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp_path):
     study = tiny_study(tmp_path, kind="conv", min_layers=2, max_layers=2, min_width=4, max_width=8,
                        kernel_sizes=[3], separable=[True], reductions=["crop20"], seed=1)
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     (trial,) = study.trials
     config = search.trial_config(study, trial)
     assert [layer.separable for layer in config.conv] == [False, True]  # the first sees one map
@@ -222,7 +222,7 @@ def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp
     assert run.record["parameters"] == config.parameter_count()  # Keras's own count
     # a study made before separable convolutions existed has no such parameter: its trials rebuild
     old = tiny_study(tmp_path, name="old", kind="conv", min_layers=1, max_layers=1, max_width=4)
-    search.work(old, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(old, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert "separable" not in old.trials[0].params
     assert not any(layer.separable for layer in search.trial_config(old, old.trials[0]).conv)
 
@@ -244,7 +244,7 @@ def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
 def test_optunas_journal_file_works_as_a_storage_too(real_mnist, tmp_path):
     storage = f"journal:{tmp_path}/search.log"
     study = search.create_study("journal", search.SearchSpace(**TINY), storage)
-    search.work(study, TrainingQueue(real_mnist, tmp_path), trials=1)
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert search.study_names(storage) == ["journal"]
     (row,) = search.trial_rows(search.load_study("journal", storage))
     assert row["state"] == "result" and runs.get_run(row["run"], tmp_path).usable

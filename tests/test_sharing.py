@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import runs, training
 from core.architecture import build_model
-from core.training import ACTIVE, TrainingJob
+from core.jobs import NotYours, TrainingJob
+from core.status import ACTIVE
 from dashboard import state
 from dashboard.text import for_markdown
 from tests.conftest import APP, tiny_config, valid_record
@@ -27,7 +28,6 @@ def queue():
 
     def stop_all():
         for job in server_queue.jobs():
-            job._stop.set()
             job.stop()
         assert all(job.done.wait(60) for job in server_queue.jobs() if job.status != "cancelled")
     stop_all()
@@ -85,7 +85,7 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     server_queue = next(d.value for d in bob.dataframe if "architecture" in d.value.columns)
     assert server_queue["name"].tolist() == ["alice long", "alice short"]
     assert server_queue["position"].tolist() == ["running", "1"]
-    with pytest.raises(training.NotYours):
+    with pytest.raises(NotYours):
         queue.stop(alice_job, state_owner(bob))
 
     # Alice reloads her tab: same URL, same token, her controls are back
@@ -119,7 +119,7 @@ def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeyp
     app.slider(key="epochs-given").set_value(4).run()
     next(b for b in app.button if b.label == "Train").click().run()
     assert "already have 3 trainings" in app.warning[0].value and len(active(queue)) == 3
-    monkeypatch.setattr(queue, "max_queued", 3)
+    monkeypatch.setattr(queue.limits, "max_queued", 3)
     other = train_from(session("train"), epochs=5, images=2000, name="other")
     assert "server's queue is full" in other.warning[0].value and len(active(queue)) == 3
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from core import architecture, runs, training
-from core.architecture import DenseLayer
-from core.training import TrainingJob, TrainingQueue, predict_probabilities
+from core.architecture import DenseLayer, predict_probabilities
+from core.jobs import NotYours, Refused, TrainingJob
+from core.trainings.local import LocalTrainings
 from tests.conftest import tiny_config
 
 pytestmark = pytest.mark.real_data
@@ -39,13 +40,12 @@ def test_real_training_saves_a_run_that_reloads_with_the_same_predictions(real_m
 
 def test_stop_during_training_keeps_what_was_learned(real_mnist, tmp_path):
     job = TrainingJob(tiny_config(epochs=50, train_images=20_000))
-    original = job._batch_done
 
-    def stop_after_some_batches(batch, loss, accuracy):
-        original(batch, loss, accuracy)
-        if job.progress().epoch == 1 and batch + 1 >= 21:
+    def stop_after_some_batches(job, loss, accuracy):  # as a click on Stop would, mid-epoch
+        progress = job.progress()
+        if progress.epoch == 1 and progress.batch >= 21:
             job.stop()
-    job._batch_done = stop_after_some_batches
+    job.on_batches(stop_after_some_batches)
     run = training.train(job, real_mnist, tmp_path)
     assert run.status == "stopped"
     assert run.record["epochs_run"] == 1  # the interrupted epoch is not counted as a full one
@@ -62,7 +62,7 @@ def test_stop_during_training_keeps_what_was_learned(real_mnist, tmp_path):
 
 
 def test_queue_runs_one_at_a_time_in_order(real_mnist, tmp_path):
-    queue = TrainingQueue(real_mnist, tmp_path, max_running=1)
+    queue = LocalTrainings(real_mnist, tmp_path, max_running=1)
     first = queue.submit(tiny_config(epochs=200, train_images=5000))  # runs until stopped
     second = queue.submit(tiny_config(epochs=1))
     third = queue.submit(tiny_config(epochs=1, seed=3))
@@ -86,14 +86,14 @@ def test_queue_runs_one_at_a_time_in_order(real_mnist, tmp_path):
 
 
 def test_a_failing_job_does_not_kill_the_worker(real_mnist, tmp_path, caplog):
-    queue = TrainingQueue(real_mnist, tmp_path / "file-not-folder", max_running=1)
+    queue = LocalTrainings(real_mnist, tmp_path / "file-not-folder", max_running=1)
     (tmp_path / "file-not-folder").write_text("in the way")
     failing = queue.submit(tiny_config(epochs=1))
     assert failing.done.wait(60)
     progress = failing.progress()
     assert progress.status == "failed" and "runs cannot be saved" in progress.message
     assert progress.started is None and not progress.batch_points  # refused before training
-    logged = [r for r in caplog.records if r.name == "core.training" and r.levelname == "ERROR"]
+    logged = [r for r in caplog.records if r.name == "core.trainings.local" and r.levelname == "ERROR"]
     assert logged and logged[0].exc_info  # the operator gets the full traceback
     queue.root = tmp_path / "runs"
     fine = queue.submit(tiny_config(epochs=1))
@@ -115,32 +115,35 @@ def test_progress_is_readable_while_training(real_mnist, tmp_path):
 
 
 def test_the_queue_forgets_old_ended_jobs(real_mnist, tmp_path, monkeypatch):
-    monkeypatch.setattr(training, "KEPT_ENDED_JOBS", 2)
-    queue = TrainingQueue(real_mnist, tmp_path, max_running=1)
-    queue.max_per_owner = 10
+    from core.trainings import local
+
+    monkeypatch.setattr(local, "KEPT_ENDED_JOBS", 2)
+    queue = LocalTrainings(real_mnist, tmp_path, max_running=1, max_per_owner=10)
     jobs = [queue.submit(tiny_config(epochs=1, seed=seed)) for seed in range(4)]
     jobs[0].stop()
     jobs[1].stop()  # cancelled before they start: quick, and still "ended"
     assert all(job.done.wait(60) for job in jobs)
-    time.sleep(0.1)
+    deadline = time.monotonic() + 10  # the worker forgets them once it has ended the last one
+    while queue.jobs() != jobs[2:] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert queue.jobs() == jobs[2:]
 
 
 def test_each_owner_stops_only_its_own_jobs_within_the_limits(real_mnist, tmp_path):
-    queue = TrainingQueue(real_mnist, tmp_path, max_running=1, max_queued=5, max_per_owner=2)
+    queue = LocalTrainings(real_mnist, tmp_path, max_running=1, max_queued=5, max_per_owner=2)
     running = queue.submit(tiny_config(epochs=200, train_images=5000), "a long one", owner="alice")
-    with pytest.raises(training.QueueFull, match="already queued|already running"):
+    with pytest.raises(Refused, match="already queued|already running"):
         queue.submit(tiny_config(epochs=200, train_images=5000), "a long one", owner="alice")  # twice
     waiting = queue.submit(tiny_config(epochs=1), "short", owner="alice")
-    with pytest.raises(training.QueueFull, match="already have 2 trainings"):
+    with pytest.raises(Refused, match="already have 2 trainings"):
         queue.submit(tiny_config(epochs=1, seed=9), owner="alice")
     others = [queue.submit(tiny_config(epochs=1, seed=seed), owner=f"user-{seed}") for seed in range(3)]
-    with pytest.raises(training.QueueFull, match="server's queue is full"):
+    with pytest.raises(Refused, match="server's queue is full"):
         queue.submit(tiny_config(epochs=1), owner="bob")
     assert len(queue.jobs()) == 5 and queue.jobs(owner="alice") == [running, waiting]
-    with pytest.raises(training.NotYours):
+    with pytest.raises(NotYours):
         queue.stop(running, "bob")
-    with pytest.raises(training.NotYours):
+    with pytest.raises(NotYours):
         queue.stop(waiting, "bob")
     assert running.status in ("queued", "running") and not running.stop_requested
     positions = [queue.position(job) for job in others]
@@ -198,7 +201,7 @@ def test_label_smoothing_and_a_one_cycle_schedule_train_and_reload(real_mnist, t
 
 
 def test_the_servers_time_limit_stops_a_long_training_and_keeps_it(real_mnist, tmp_path):
-    queue = TrainingQueue(real_mnist, tmp_path, time_limit=3)
+    queue = LocalTrainings(real_mnist, tmp_path, time_limit=3)
     job = queue.submit(tiny_config(epochs=200, train_images=20_000), "forever")
     assert job.done.wait(120) and job.status == "stopped"
     record = runs.get_run(job.progress().run_id, tmp_path).record
@@ -208,7 +211,7 @@ def test_the_servers_time_limit_stops_a_long_training_and_keeps_it(real_mnist, t
 
 
 def test_those_waiting_are_told_how_long_they_may_wait(real_mnist, tmp_path):
-    queue = TrainingQueue(real_mnist, tmp_path, time_limit=600)
+    queue = LocalTrainings(real_mnist, tmp_path, time_limit=600)
     running = queue.submit(tiny_config(epochs=200, train_images=20_000), "long", owner="a")
     first, second = (queue.submit(tiny_config(epochs=1 + n), f"after {n}", owner=f"b{n}") for n in (0, 1))
     deadline = time.monotonic() + 60

@@ -3,7 +3,9 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from core import architecture, drawing, runs
-from core.training import ACTIVE, QueueFull, predict_probabilities
+from core.architecture import predict_probabilities
+from core.jobs import Refused
+from core.status import ACTIVE
 from dashboard import components, figures, live, state, why
 from dashboard.text import said
 
@@ -23,7 +25,7 @@ if not usable:
         try:
             queue.submit(architecture.preset("sprint"), "default: sprint convnet", owner=state.owner(),
                          tag=runs.DEFAULT_NETWORK_TAG)
-        except QueueFull as refusal:
+        except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
     if queue.latest(runs.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
         live.follow(lambda: [queue.latest(runs.DEFAULT_NETWORK_TAG)], curves=False)

@@ -8,7 +8,7 @@ from PIL import Image
 
 from core import audit, runs
 from core.architecture import preset
-from core.training import QueueFull
+from core.jobs import Refused
 from dashboard import figures, live, state
 from dashboard.text import for_markdown, said
 
@@ -50,7 +50,7 @@ else:
             try:
                 for number, config in enumerate(audit.cross_validation_configs(base, FOLDS), 1):
                     queue.submit(config, f"cross-validation fold {number} of {FOLDS}", owner=me)
-            except QueueFull as refusal:
+            except Refused as refusal:
                 st.warning(str(refusal), icon=":material/block:")
         live.follow(lambda: queue.jobs(owner=me), curves=False)
         st.stop()

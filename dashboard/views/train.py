@@ -5,7 +5,8 @@ import streamlit as st
 
 from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
-from core.training import ACTIVE, QueueFull
+from core.jobs import Refused
+from core.status import ACTIVE
 from dashboard import live, state, training_form
 
 st.title("Train a network")
@@ -66,7 +67,7 @@ with form:
     if st.button("Train", type="primary", disabled=bool(problems or folder_problem)):
         try:
             queue.submit(config, name, owner=me)
-        except QueueFull as refusal:  # a limit, or the same training clicked twice: nothing queued
+        except Refused as refusal:  # a limit, or the same training clicked twice: nothing queued
             st.warning(str(refusal), icon=":material/block:")
     active = [job for job in queue.jobs() if job.status in ACTIVE]
     st.caption(f"Your trainings queued or running: {sum(job.owner == me for job in active)} of at most "

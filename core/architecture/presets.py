@@ -1,0 +1,109 @@
+"""The networks offered by name: the classic analysis's three, kept as they were; three tuned for
+a 2-core CPU; and the smallest the architecture search found for its targets.
+
+Each description states what a preset is; what it measured (test accuracy, seconds of training, by
+benchmarks/preset_accuracy.py) is read from that benchmark's record, so that a re-measurement
+changes the numbers shown without an edit here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from core.architecture.config import ConvLayer, DenseLayer, Hyperparameters, TrainingConfig
+
+logger = logging.getLogger(__name__)
+
+MEASURED = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "preset_accuracy.json"
+
+PRESETS: dict[str, TrainingConfig] = {
+    # The three networks of the classic analysis, and a small convnet.
+    "given": TrainingConfig(
+        preset="given", dense=[DenseLayer(128)],
+        hyper=Hyperparameters(optimizer="sgd", learning_rate=0.05, batch_size=128, epochs=10)),
+    "compact": TrainingConfig(
+        preset="compact", dense=[DenseLayer(13), DenseLayer(128)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.001, batch_size=32, epochs=13)),
+    "best": TrainingConfig(
+        preset="best",
+        dense=[DenseLayer(256, batch_norm=True), DenseLayer(128, batch_norm=True),
+               DenseLayer(64, batch_norm=True)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.001, batch_size=256, epochs=10)),
+    # Beside them, networks tuned for this 2-core CPU (benchmarks/preset_accuracy.py measures them):
+    # strided convolutions shrink the image at a quarter of the work of a convolution and a pooling,
+    # and a one-cycle schedule with Adam's low betas learns fast (as in tuomaso/train_mnist_fast).
+    "sprint": TrainingConfig(
+        preset="sprint",
+        conv=[ConvLayer(24, 5, stride=2), ConvLayer(48, 3, stride=2)],  # no batch norm: 25% faster
+        dense=[DenseLayer(128)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.003, schedule="one-cycle", beta_1=0.7,
+                              beta_2=0.9, label_smoothing=0.1, batch_size=128, epochs=2,
+                              validation_fraction=0.02)),
+    "conv": TrainingConfig(
+        preset="conv",
+        conv=[ConvLayer(32, 5, batch_norm=True, stride=2), ConvLayer(64, 3, batch_norm=True, stride=2)],
+        dense=[DenseLayer(256, batch_norm=True, dropout=0.3)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.003, schedule="one-cycle", beta_1=0.7,
+                              beta_2=0.9, label_smoothing=0.1, shift=0.1, batch_size=128, epochs=10,
+                              validation_fraction=0.05)),
+    "mlp": TrainingConfig(
+        preset="mlp",
+        dense=[DenseLayer(512, dropout=0.2), DenseLayer(512, dropout=0.2)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.002, schedule="one-cycle",
+                              label_smoothing=0.1, shift=0.1, batch_size=128, epochs=9,
+                              validation_fraction=0.02)),
+    # Found by the architecture search (benchmarks/architecture_search.py): the smallest networks
+    # that reached their targets in its 30 (fully connected) and 60 (convnet) minutes on 2 cores.
+    "small95": TrainingConfig(
+        preset="small95", reduction="pool2", dense=[DenseLayer(17, batch_norm=True, dropout=0.05)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.014652, schedule="one-cycle",
+                              label_smoothing=0.1, batch_size=256, epochs=12)),
+    "small99": TrainingConfig(
+        preset="small99",
+        conv=[ConvLayer(13, 5, batch_norm=True, max_pool=True),
+              ConvLayer(12, 3, batch_norm=True, separable=True),
+              ConvLayer(12, 3, batch_norm=True, max_pool=True, separable=True),
+              ConvLayer(15, 3, batch_norm=True, separable=True)],
+        hyper=Hyperparameters(optimizer="adam", learning_rate=0.009364, schedule="one-cycle", shift=0.05,
+                              batch_size=128, epochs=50)),
+}
+WHAT_THEY_ARE = {
+    "given": "Dense 128 relu, SGD lr 0.05: the classic analysis's first network",
+    "compact": "Dense 13 > 128, Adam, batch 32: few parameters, nearly as good",
+    "best": "Dense 256 > 128 > 64 with batch normalisation, Adam, batch 256",
+    "sprint": "Two strided convolutions, 2 epochs",
+    "conv": "Two strided convolutions, random shifts, 10 epochs",
+    "mlp": "Dense 512 > 512 with dropout, random shifts, 9 epochs",
+    "small95": "Smallest ≥ 95%, found by the architecture search: 2x2 average pooling > 17 BN, 3,597 "
+               "parameters (compact: 13,287)",
+    "small99": "Convnet ≥ 99% under 2,000 parameters, found by the architecture search: four "
+               "convolutions (three separable), 1,904 trainable parameters",
+    "custom": "Your own fully-connected stack",
+}
+
+
+def _descriptions() -> dict[str, str]:
+    """Each preset in words, with what it measured where the benchmark's record says."""
+    try:
+        measured = json.loads(MEASURED.read_text())
+    except (OSError, ValueError) as error:  # a copy without the benchmarks: the words alone
+        logger.warning("preset measurements not read (%s): descriptions without numbers", error)
+        measured = {}
+    descriptions = {}
+    for name, words in WHAT_THEY_ARE.items():
+        record = measured.get(name, {})
+        accuracy, seconds = record.get("mean_test_accuracy"), record.get("mean_training_seconds")
+        if isinstance(accuracy, (int, float)) and isinstance(seconds, (int, float)):
+            words += f": {accuracy:.2%} test after {seconds:.0f} s of training"
+        descriptions[name] = words
+    return descriptions
+
+
+PRESET_DESCRIPTIONS = _descriptions()
+
+
+def preset(name: str) -> TrainingConfig:
+    """A fresh copy of a preset, safe to edit."""
+    return TrainingConfig.from_dict(PRESETS[name].to_dict())
