@@ -112,7 +112,7 @@ def space_form(kind: str) -> search.SearchSpace:
 def pareto_figure(study):
     """Optuna's Pareto-front plot: parameters (log axis) against validation accuracy; each point
     carries its trial number, so that a click can open its run."""
-    optuna = search.optuna_module()
+    import optuna
 
     figure = optuna.visualization.plot_pareto_front(study, target_names=["trainable parameters",
                                                                          "validation accuracy"],
@@ -146,7 +146,7 @@ def hover_line(trial) -> str:
 def other_figures(study) -> dict:
     """Parallel coordinates and hyperparameter importances for validation accuracy, where the trials
     so far allow them (importances need at least two results sharing parameters)."""
-    optuna = search.optuna_module()
+    import optuna
 
     target = dict(target=lambda trial: trial.values[0], target_name="validation accuracy")
     # fANOVA: how much of the accuracy's variance each parameter explains, whichever way is better

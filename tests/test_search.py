@@ -21,7 +21,7 @@ def tiny_study(tmp_path, name="tiny", **changes):
 
 
 def test_the_same_seed_gives_the_same_trials(real_mnist, tmp_path, monkeypatch):
-    monkeypatch.setattr(search, "STARTUP_TRAINED", 2)  # random draws, then the TPE sampler's
+    monkeypatch.setattr(search.sampler, "STARTUP_TRAINED", 2)  # random draws, then the TPE sampler's
     sequences = []
     for attempt in range(2):
         folder = tmp_path / str(attempt)
@@ -37,7 +37,7 @@ def test_the_same_seed_gives_the_same_trials(real_mnist, tmp_path, monkeypatch):
 
 @pytest.mark.filterwarnings("ignore:Heartbeat")  # ask and tell, as a worker never does
 def test_the_sampler_draws_at_random_until_enough_networks_have_trained(tmp_path, monkeypatch):
-    optuna = search.optuna_module()
+    import optuna
     study = tiny_study(tmp_path, kind="conv", max_layers=3, max_width=32)
     space = search.study_space(study)
     modelled = []
@@ -63,7 +63,7 @@ def test_the_sampler_draws_at_random_until_enough_networks_have_trained(tmp_path
 def test_the_sampler_keeps_exploring_when_most_draws_are_over_the_caps(tmp_path):
     """Larger networks score better here, as under a parameter cap they do; about 1 draw in 25 is
     under the caps. With TPE's own good group (a tenth of every draw) it drew 2 networks in 15."""
-    optuna = search.optuna_module()
+    import optuna
     space = search.SearchSpace(kind="conv", min_layers=4, max_layers=5, min_width=10, max_width=32,
                                separable=[True], reductions=["none"], batch_norm=[True], max_dropout=0.0,
                                batch_sizes=[128], shifts=[0.0], label_smoothing=[0.0], max_parameters=2_000,
@@ -158,7 +158,7 @@ def test_deep_convnets_pool_only_where_an_image_is_left_and_a_hopeless_space_is_
                                                                                      monkeypatch):
     space = search.SearchSpace(kind="conv", min_layers=5, max_layers=5, kernel_sizes=[3, 5],
                                reductions=["none"])
-    optuna = search.optuna_module()
+    import optuna
     for number in range(200):  # drawn freely, most of these stacks would pool the image away
         trial = optuna.trial.FixedTrial({f"pool_{i}": True for i in range(1, 6)} | {
             "layers": 5, "batch_norm": True, "reduction": "none", "global_pool": True, "optimizer": "adam",
@@ -168,7 +168,7 @@ def test_deep_convnets_pool_only_where_an_image_is_left_and_a_hopeless_space_is_
         config = search.suggest(trial, space)
         assert not config.problems(), config.describe()
         assert sum(layer.max_pool for layer in config.conv) >= 1
-    monkeypatch.setattr(search, "MAX_UNTRAINED_IN_A_ROW", 5)
+    monkeypatch.setattr(search.worker, "MAX_UNTRAINED_IN_A_ROW", 5)
     capped = tiny_study(tmp_path, name="hopeless", max_parameters=10)
     with pytest.raises(search.SearchStalled, match="the last 5 networks drawn were impossible or over a cap"):
         search.work(capped, LocalTrainings(real_mnist, tmp_path), minutes=5)
@@ -228,17 +228,19 @@ def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp
 
 
 def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
+    from core.search import __main__ as search_cli
+
     storage = f"sqlite:///{tmp_path}/cli.sqlite3"
-    assert search.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 0
-    assert search.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 2
+    assert search_cli.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 0
+    assert search_cli.main(["start", "--study", "cli", "--storage", storage, "--trials", "0"]) == 2
     assert "already exists" in capsys.readouterr().err
-    assert search.main(["start", "--study", "bad", "--storage", storage, "--min-width", "0"]) == 2
+    assert search_cli.main(["start", "--study", "bad", "--storage", storage, "--min-width", "0"]) == 2
     assert "narrowest layer" in capsys.readouterr().err
-    assert search.main(["list", "--storage", storage]) == 0
+    assert search_cli.main(["list", "--storage", storage]) == 0
     assert capsys.readouterr().out.split() == ["cli"]
-    assert search.main(["show", "--study", "cli", "--storage", storage]) == 0
+    assert search_cli.main(["show", "--study", "cli", "--storage", storage]) == 0
     assert "front:" in capsys.readouterr().out
-    assert search.main(["show", "--study", "missing", "--storage", storage]) == 2
+    assert search_cli.main(["show", "--study", "missing", "--storage", storage]) == 2
 
 
 def test_optunas_journal_file_works_as_a_storage_too(real_mnist, tmp_path):

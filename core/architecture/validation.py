@@ -25,6 +25,9 @@ MAX_EPOCHS = 200
 MAX_LEARNING_RATE = 10.0
 MAX_PATIENCE = 50
 MAX_FOLDS = 10
+MAX_DROPOUT = 0.9
+MAX_SHIFT = 0.25  # of the image's side
+MAX_LABEL_SMOOTHING = 0.5
 MIN_TRAIN_IMAGES = 100
 # Parameters a 2-core server can train while others use it: 5 M parameters (a 784-4096-1024-10 MLP)
 # already take about a minute per epoch on the 54,000 training images, and hold the one worker.
@@ -49,7 +52,7 @@ def _layer_problems(config: TrainingConfig) -> list[str]:
         found.append(f"{len(config.conv)} convolutional layers: at most {MAX_CONV_LAYERS}")
     for number, layer in enumerate(config.dense, 1):
         found += bounded(f"hidden layer {number}: units", layer.units, 1, MAX_UNITS, int)
-        found += bounded(f"hidden layer {number}: dropout", layer.dropout, 0, 0.9, float)
+        found += bounded(f"hidden layer {number}: dropout", layer.dropout, 0, MAX_DROPOUT, float)
         found += _flag(f"hidden layer {number}: batch norm", layer.batch_norm)
         if layer.activation not in ACTIVATIONS:
             found.append(f"hidden layer {number}: unknown activation {layer.activation!r} "
@@ -60,7 +63,7 @@ def _layer_problems(config: TrainingConfig) -> list[str]:
         found += bounded(f"conv layer {number}: filters", layer.filters, 1, MAX_FILTERS, int)
         found += bounded(f"conv layer {number}: kernel size", layer.kernel_size, 1, MAX_KERNEL, int)
         found += bounded(f"conv layer {number}: stride", layer.stride, 1, 2, int)
-        found += bounded(f"conv layer {number}: dropout", layer.dropout, 0, 0.9, float)
+        found += bounded(f"conv layer {number}: dropout", layer.dropout, 0, MAX_DROPOUT, float)
         for what, value in (("batch norm", layer.batch_norm), ("max pool", layer.max_pool),
                             ("separable", layer.separable)):
             found += _flag(f"conv layer {number}: {what}", value)
@@ -89,8 +92,8 @@ def _optimiser_problems(config: TrainingConfig) -> list[str]:
         found.append(f"a learning rate decay of {hyper.lr_decay:g} per epoch needs the step "
                      f"schedule, not {hyper.schedule}")
     found += bounded("warm-up share", hyper.warmup, 0.0, 0.5, float)
-    found += bounded("label smoothing", hyper.label_smoothing, 0.0, 0.5, float)
-    found += bounded("random shift", hyper.shift, 0.0, 0.25, float)
+    found += bounded("label smoothing", hyper.label_smoothing, 0.0, MAX_LABEL_SMOOTHING, float)
+    found += bounded("random shift", hyper.shift, 0.0, MAX_SHIFT, float)
     found += bounded("beta 1", hyper.beta_1, 0.0, 0.999, float)
     found += bounded("beta 2", hyper.beta_2, 0.0, 0.9999, float)
     if hyper.optimizer in OPTIMIZERS and hyper.optimizer not in WITH_BETAS and (

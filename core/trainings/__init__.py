@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.architecture import TrainingConfig
 from core.jobs import TERMINAL, AlreadyQueued, NotYours, OwnerLimit, ServerFull
@@ -30,8 +31,9 @@ class Trainings(ABC):
     """The trainings of a server: submit, follow, stop. Implementations keep the jobs; this class
     holds what does not depend on where they train."""
 
-    def __init__(self, limits: Limits):
+    def __init__(self, limits: Limits, root: Path | None = None):
         self.limits = limits
+        self.root = root  # the runs folder its runs are saved in (None: runs.runs_dir())
 
     @property
     def max_running(self) -> int:

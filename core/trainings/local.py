@@ -28,9 +28,8 @@ KEPT_ENDED_JOBS = 50
 class LocalTrainings(Trainings):
     def __init__(self, data: Mnist, root: Path | None = None, limits: Limits | None = None, **given):
         """`limits`, or a Limits of the `given` ones (max_running=2, time_limit=60...)."""
-        super().__init__(limits or Limits(**given))
+        super().__init__(limits or Limits(**given), root)
         self.data = data
-        self.root = root
         self._waiting: queue.Queue[TrainingJob] = queue.Queue()
         self._jobs: list[TrainingJob] = []
         self._lock = threading.Lock()

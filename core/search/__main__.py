@@ -1,0 +1,115 @@
+"""The architecture search from a terminal: start a study, join one as a worker (from any
+machine), show or list studies.
+
+    .venv/bin/python -m core.search start --study fc --kind dense --epochs 12 --minutes 30
+    .venv/bin/python -m core.search worker --study fc --trials 200
+    .venv/bin/python -m core.search show --study fc
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from core.architecture import REDUCTIONS, ConfigError
+from core.search.results import pareto_front, trial_rows
+from core.search.space import KINDS, SearchSpace
+from core.search.storage import STORAGE_ENV, create_study, default_storage, load_study, study_names
+from core.search.worker import SearchStalled, work
+
+logger = logging.getLogger("core.search")
+
+YES_NO_BOTH = {"no": [False], "yes": [True], "both": [False, True]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.data import MnistUnavailable, load_mnist
+
+    parser = argparse.ArgumentParser(prog="python -m core.search", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("start", help="create a study and work on it")
+    start.add_argument("--kind", choices=list(KINDS), default="dense")
+    for flag, default in (("min-layers", 1), ("max-layers", 4), ("min-width", 4), ("max-width", None),
+                          ("epochs", 5), ("train-images", 60_000), ("seed", 0)):
+        start.add_argument(f"--{flag}", type=int, default=default)
+    start.add_argument("--reductions", default=",".join(REDUCTIONS))
+    start.add_argument("--batch-norm", choices=list(YES_NO_BOTH), default="both")
+    start.add_argument("--separable", choices=list(YES_NO_BOTH), default="no",
+                       help="depthwise separable convolutions after the first (conv only)")
+    start.add_argument("--max-parameters", type=int, default=0,
+                       help="networks larger than this are not trained (0: no cap)")
+    start.add_argument("--max-multiply-adds", type=int, default=0,
+                       help="nor networks costing more multiply-adds per image (0: no cap)")
+    start.add_argument("--max-dropout", type=float, default=0.3)
+    start.add_argument("--validation-fraction", type=float, default=0.1)
+    worker = commands.add_parser("worker", help="join an existing study (from any machine)")
+    worker.add_argument("--seed", type=int, default=None, help="the sampler's seed (default: from the pid)")
+    show = commands.add_parser("show", help="a study's trials and front")
+    listing = commands.add_parser("list", help="the studies in a storage")
+    for command in (start, worker, show, listing):
+        command.add_argument("--storage", default=None, help=f"Optuna storage URL (default: ${STORAGE_ENV} "
+                             f"or sqlite in the runs folder)")
+    for command in (start, worker, show):
+        command.add_argument("--study", required=True)
+    for command in (start, worker):
+        command.add_argument("--trials", type=int, default=None, help="stop once the study has this many")
+        command.add_argument("--minutes", type=float, default=None, help="stop starting trials after this")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    storage = args.storage or default_storage()
+    try:
+        if args.command == "list":
+            for name in study_names(storage):
+                print(name)
+            return 0
+        if args.command == "start":
+            space = SearchSpace(kind=args.kind, min_layers=args.min_layers, max_layers=args.max_layers,
+                                min_width=args.min_width, epochs=args.epochs,
+                                max_width=args.max_width or (512 if args.kind == "dense" else 32),
+                                train_images=args.train_images, seed=args.seed,
+                                reductions=args.reductions.split(","), max_dropout=args.max_dropout,
+                                validation_fraction=args.validation_fraction,
+                                batch_norm=YES_NO_BOTH[args.batch_norm],
+                                separable=YES_NO_BOTH[args.separable], max_parameters=args.max_parameters,
+                                max_multiply_adds=args.max_multiply_adds)
+            study = create_study(args.study, space, storage)
+        else:
+            study = load_study(args.study, storage,
+                               seed=(args.seed if args.seed is not None else os.getpid())
+                               if args.command == "worker" else None)
+    except (ConfigError, KeyError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command in ("start", "worker"):
+        try:
+            data = load_mnist()
+        except MnistUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        from core.trainings.local import LocalTrainings
+
+        trainings = LocalTrainings(data)
+        try:
+            done = work(study, trainings, trials=args.trials, minutes=args.minutes)
+        except SearchStalled as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        logger.info("this worker ran %d trial(s)", done)
+    _print_study(study)
+    return 0
+
+
+def _print_study(study) -> None:
+    for row in trial_rows(study):
+        accuracy = f"{row['validation accuracy']:.2%}" if row["validation accuracy"] is not None else "-"
+        size = row["trainable parameters"] or "-"
+        print(f"#{row['trial']:<4} {row['state']:<12} {accuracy:>7}  {size:>9}  {row['architecture']}  "
+              f"{row['run'] or ''}")
+    front = pareto_front(study)
+    print("front:", ", ".join(f"#{t.number} ({t.values[0]:.2%}, {t.values[1]:,.0f})" for t in front))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
