@@ -17,7 +17,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 bench: setup browser
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.run_all
 
 setup: $(STAMP)
 

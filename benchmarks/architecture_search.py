@@ -1,6 +1,6 @@
 """The architecture search against its targets, on the full data, through the project's training path.
 
-    .venv/bin/python benchmarks/architecture_search.py [dense] [conv]
+    .venv/bin/python -m benchmarks.architecture_search [dense] [conv]
 
 dense: 30 minutes of search over fully-connected networks (parameter-free input reductions allowed,
 no convolutions); targets: >= 95.0% test accuracy with <= 9,000 parameters, and the smallest found at
@@ -20,15 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core import search
+from core.architecture import TrainingConfig
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
+from core.trainings.local import LocalTrainings
 
-from core import search  # noqa: E402
-from core.architecture import TrainingConfig  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
-from core.trainings.local import LocalTrainings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SEARCHES = {
     "dense": {"minutes": 30, "targets": [(0.95, 9_000), (0.98, None)],

@@ -9,7 +9,7 @@ Recorded in benchmarks/results/classroom_drill.json: failures (page exceptions; 
 refusals by the queue's limits (each one checked against the limit it names), and the server
 process's peak resident memory.
 
-    .venv/bin/python benchmarks/classroom_drill.py [--students 30]
+    .venv/bin/python -m benchmarks.classroom_drill [--students 30]
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 APP = str(ROOT / "dashboard" / "app.py")
 BROWSED = ["overview", "samples", "averages", "runs"]
@@ -38,7 +37,7 @@ def student(number: int, report: dict, lock: threading.Lock):
     from streamlit.testing.v1 import AppTest
 
     from core.jobs import NotYours
-    from dashboard import state
+    from dashboard import server
 
     rng = random.Random(number)
     app = AppTest.from_file(APP, default_timeout=300).run()
@@ -59,9 +58,9 @@ def student(number: int, report: dict, lock: threading.Lock):
             if app.warning:
                 report["refusals"].append(app.warning[0].value)
             else:
-                report["accepted"].append(state.training_queue().jobs()[-1])
+                report["accepted"].append(server.trainings().jobs()[-1])
         yield
-    queue = state.training_queue()
+    queue = server.trainings()
     token = app.session_state["owner_token"]
     import hashlib
 
@@ -91,7 +90,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="drill-runs-")
     os.environ["MNIST_EXPLORER_RUNS"] = folder
     from core import runs
-    from dashboard import state
+    from dashboard import server
 
     process = psutil.Process()
     peak = [process.memory_info().rss]
@@ -113,7 +112,7 @@ def main() -> None:
         for visit in list(visits):
             if next(visit, "done") == "done":
                 visits.remove(visit)
-    queue = state.training_queue()
+    queue = server.trainings()
     jobs = report.pop("accepted")
     for job in jobs:
         job.done.wait(600)

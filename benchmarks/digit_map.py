@@ -7,7 +7,7 @@
 - the label audit of the test split with existing runs (cleanlab on averaged probabilities), and a
   picture of its top 20 (benchmarks/results/audit_top20.png) for a person to judge.
 
-    .venv/bin/python benchmarks/digit_map.py [--runs-folder DIR]   (trains the conv and best presets
+    .venv/bin/python -m benchmarks.digit_map [--runs-folder DIR]   (trains the conv and best presets
                                                                     into a temporary folder if none)
 """
 
@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core import architecture, audit, embedding, runs
+from core.architecture import predict_probabilities
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
 
-from core import architecture, audit, embedding, runs  # noqa: E402
-from core.architecture import predict_probabilities  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def seconds(action) -> tuple[float, object]:
@@ -50,12 +48,14 @@ def layouts(data, folder: Path) -> dict:
 
 
 def browser(runs_folder: Path) -> dict:
-    from harness.browser import chromium_page, open_from_navigation, streamlit_server, wait_until_idle
-    from tests.test_browser_map import POINT_ON_SCREEN
+    from harness.browser import (
+        POINT_ON_SCREEN,
+        dashboard_in_chromium,
+        open_from_navigation,
+        wait_until_idle,
+    )
 
-    with streamlit_server(env={runs.RUNS_ENV: str(runs_folder)}) as url, chromium_page(height=1600) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(runs_folder, height=1600) as page:
         open_from_navigation(page, "Map")  # a first visit: the PCA layout is cached from now on
         page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot canvas", timeout=120_000)
         open_from_navigation(page, "Overview")

@@ -7,7 +7,7 @@ distance); an upload of a 5000x5000 photo (seconds and memory, each in a fresh p
 Each drawing is a real MNIST test digit drawn into a 280x280 RGBA canvas image (white on black,
 as the canvas sends it). Timed: canvas RGBA -> gray -> MNIST conventions -> model -> probabilities.
 
-    .venv/bin/python benchmarks/draw_latency.py [--browser]
+    .venv/bin/python -m benchmarks.draw_latency [--browser]
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core import architecture, drawing, nearest, runs
+from core.architecture import predict_probabilities
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
 
-from core import architecture, drawing, nearest, runs  # noqa: E402
-from core.architecture import predict_probabilities  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DRAWINGS = 200
 
@@ -133,16 +132,18 @@ TOP3 = """() => { const m = [...document.querySelectorAll('[data-testid="stMarkd
 def pen_up_to_reading(data) -> dict:
     """In Chromium, on the real Draw page: each stroke's pen-up to the moment the page shows the
     reading of the digit with that stroke (its "Top 3" line changes), strokes a second apart."""
-    from harness.browser import chromium_page, open_from_navigation, streamlit_server, wait_until_idle
+    from harness.browser import (
+        dashboard_in_chromium,
+        open_from_navigation,
+        wait_until_idle,
+    )
 
     config = architecture.preset("sprint")
     config.hyper.epochs, config.hyper.train_images = 1, 10_000
     seconds = []
     with tempfile.TemporaryDirectory() as folder:
         train(TrainingJob(config, "reader"), data, Path(folder))
-        with streamlit_server(env={"MNIST_EXPLORER_RUNS": folder}) as url, chromium_page(height=1400) as page:
-            page.goto(url)
-            wait_until_idle(page)
+        with dashboard_in_chromium(folder, height=1400) as page:
             open_from_navigation(page, "Draw")
             for _ in range(4):
                 for strokes in STROKES.values():

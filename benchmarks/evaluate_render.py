@@ -4,7 +4,7 @@ Runs the real page script under streamlit.testing's AppTest (the server side of 
 the first run loads the model and computes the predictions; the later ones are what a user waits
 for on every click. Target: well under a second.
 
-    .venv/bin/python benchmarks/evaluate_render.py
+    .venv/bin/python -m benchmarks.evaluate_render
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from core import architecture, runs
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from core import architecture, runs  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
 
 
 def main() -> None:

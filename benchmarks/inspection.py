@@ -9,7 +9,7 @@
 - the activations of every layer for one input (target 50 ms), and each saliency map (target 1 s,
   integrated gradients with 128 steps).
 
-    .venv/bin/python benchmarks/inspection.py
+    .venv/bin/python -m benchmarks.inspection
 """
 
 from __future__ import annotations
@@ -17,19 +17,16 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from core import architecture, inspection, runs
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-from core import architecture, inspection, runs  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
 
 
 def median_seconds(action, repeats: int) -> float:

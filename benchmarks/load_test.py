@@ -7,7 +7,7 @@ after start; after one session has visited every page; during and after the load
 sessions x ROUNDS rounds of the six dataset pages, with training A running and B queued).
 Checks: no error element on any page, B waits while A runs and starts after A ends, both finish.
 
-    .venv/bin/python benchmarks/load_test.py [--sessions 10] [--rounds 2]
+    .venv/bin/python -m benchmarks.load_test [--sessions 10] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server
 
-from harness.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATASET_PAGES = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray levels", "Preprocessing"]
 ALL_PAGES = DATASET_PAGES + ["Train", "Runs", "Evaluate", "Draw"]

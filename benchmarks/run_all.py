@@ -1,4 +1,4 @@
-"""Run every benchmark script in this folder, one after another (`make bench`)."""
+"""Run every benchmark in this folder, one after another (`make bench`)."""
 
 import subprocess
 import sys
@@ -7,6 +7,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 for script in sorted(HERE.glob("*.py")):
-    if script.name != "run_all.py":
+    if script.stem not in ("run_all", "__init__"):
         print(f"== {script.name}", flush=True)
-        subprocess.run([sys.executable, str(script)], check=True)
+        subprocess.run([sys.executable, "-m", f"benchmarks.{script.stem}"], cwd=HERE.parent, check=True)

@@ -7,7 +7,7 @@ Levers: Keras's steps_per_execution (1, 8, 32, and the training path's own choic
 XLA (jit_compile), a cached tf.data pipeline instead of numpy arrays, and TensorFlow's thread pools
 (set before TensorFlow starts, so each setting runs in its own process).
 
-    .venv/bin/python benchmarks/training_levers.py [preset ...]
+    .venv/bin/python -m benchmarks.training_levers [preset ...]
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 IMAGES = 20_000  # enough steps per epoch for a stable median, few enough for a few minutes in all
 EPOCHS = 3  # the first one traces the graph and is left out

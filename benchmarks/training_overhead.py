@@ -2,11 +2,11 @@
 bare `model.fit(verbose=0)`, for the same model and data, in one process, alternating.
 
 The dashboard path is the real one: a LocalTrainings worker thread with the live-progress callback,
-while a second thread plays the page's fragments (dashboard/live.py): every REFRESH_SECONDS it
+while a second thread plays the page's fragments (dashboard/live_trainings.py): every REFRESH_SECONDS it
 copies the job's progress, every CURVES_SECONDS it builds the plotly curves. The first epoch of
 every fit is left out (graph tracing). Target: ratio <= 1.05.
 
-    .venv/bin/python benchmarks/training_overhead.py [--browser]
+    .venv/bin/python -m benchmarks.training_overhead [--browser]
 
 With --browser it also trains from the Train page of a real `streamlit run` server, alternately
 watched by headless Chromium on the same two cores and not (the tab on another page): the ratio of
@@ -23,16 +23,15 @@ import threading
 import time
 from pathlib import Path
 
+import keras
+
+from core import architecture, preprocessing
+from core.data import load_mnist
+from core.trainings.local import LocalTrainings
+from dashboard import figures
+from dashboard.live_trainings import CURVES_SECONDS, REFRESH_SECONDS
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import keras  # noqa: E402
-
-from core import architecture, preprocessing  # noqa: E402
-from core.data import load_mnist  # noqa: E402
-from core.trainings.local import LocalTrainings  # noqa: E402
-from dashboard import figures  # noqa: E402
-from dashboard.live import CURVES_SECONDS, REFRESH_SECONDS  # noqa: E402
 
 EPOCHS = 6
 ROUNDS = 4

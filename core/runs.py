@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import numpy as np
 
 from core import files
 from core.architecture import ConfigError, TrainingConfig
+from core.status import SAVED, USABLE, Status
 
 RUNS_ENV = "MNIST_EXPLORER_RUNS"
 MODEL_FILE = "model.keras"
@@ -42,7 +44,7 @@ class RunError(Exception):
 class Run:
     id: str
     folder: Path
-    status: str  # finished, stopped, diverged, incomplete or damaged
+    status: Status  # finished, stopped, diverged, incomplete or damaged
     record: dict = field(default_factory=dict)
     problem: str = ""  # why an incomplete or damaged run is so
 
@@ -53,7 +55,7 @@ class Run:
     @property
     def usable(self) -> bool:
         """Whether its model can be evaluated and drawn for: a diverged one only answers NaN."""
-        return self.status in ("finished", "stopped")
+        return self.status in USABLE
 
     @property
     def owner(self) -> str | None:
@@ -65,7 +67,6 @@ class Run:
         return self.owner is not None and self.owner == owner
 
 
-SAVED_STATUSES = ("finished", "stopped", "diverged")
 # What a run was trained for, in its record's "tag" (untagged: someone's own training)
 SEARCH_TAG = "search:"  # followed by "STUDY:TRIAL"
 DEFAULT_NETWORK_TAG = "draw-default"  # the Draw page's one-click network, shared by every visitor
@@ -132,30 +133,63 @@ def save_run(model, record: dict, root: Path | None = None, run_id: str | None =
     files.fsync(partial)
     partial.rename(root / run_id)  # the moment the run becomes complete
     files.fsync(root)
-    return Run(run_id, root / run_id, record["status"], record)
+    return Run(run_id, root / run_id, Status(record["status"]), record)
 
 
 def read_run(folder: Path) -> Run:
-    """The run in `folder`, with status damaged or incomplete (and why) if it is not whole."""
+    """The run in `folder`, with status damaged or incomplete (and why) if it is not whole.
+
+    Read once per version of its files: a listing of hundreds of runs (a search's trials), on
+    every page, parses only the records that changed since the last one."""
     if folder.name.startswith(PARTIAL_PREFIX):
-        return Run(folder.name, folder, "incomplete", problem="its save was interrupted "
+        return Run(folder.name, folder, Status.INCOMPLETE, problem="its save was interrupted "
                    "(the program stopped while writing it)")
+    signature = _signature(folder)
+    with _read_lock:
+        known = _read.get(folder)
+    if known is not None and known[0] == signature:
+        return known[1]
+    run = _read_run(folder)
+    with _read_lock:
+        _read[folder] = (signature, run)
+    return run
+
+
+# folder: (its files' signature, the Run read from them)
+_read: dict[Path, tuple[tuple, Run]] = {}
+_read_lock = threading.Lock()
+
+
+def _signature(folder: Path) -> tuple:
+    """What changes whenever a run's files do: each file's time, size and inode (a rename writes a
+    new file over the old)."""
+    signature = []
+    for name in (RECORD_FILE, MODEL_FILE):
+        try:
+            stat = (folder / name).stat()
+            signature.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        except OSError:
+            signature.append(None)
+    return tuple(signature)
+
+
+def _read_run(folder: Path) -> Run:
     try:
         record = json.loads((folder / RECORD_FILE).read_text())
         if not isinstance(record, dict):
             raise ValueError("not a JSON object")
     except FileNotFoundError:
-        return Run(folder.name, folder, "damaged", problem=f"{RECORD_FILE} is missing")
+        return Run(folder.name, folder, Status.DAMAGED, problem=f"{RECORD_FILE} is missing")
     except (OSError, ValueError) as error:
-        return Run(folder.name, folder, "damaged", problem=f"{RECORD_FILE} is unreadable ({error})")
+        return Run(folder.name, folder, Status.DAMAGED, problem=f"{RECORD_FILE} is unreadable ({error})")
     if problems := record_problems(record):
         # keep only the name, if it is one, so that a damaged run is still recognisable
         name = record.get("name") if isinstance(record.get("name"), str) else ""
-        return Run(folder.name, folder, "damaged", {"name": clean_name(name)} if name else {},
+        return Run(folder.name, folder, Status.DAMAGED, {"name": clean_name(name)} if name else {},
                    problem=f"{RECORD_FILE} is not a valid record: " + "; ".join(problems))
     if problem := model_file_problem(folder / MODEL_FILE):
-        return Run(folder.name, folder, "damaged", record, problem=problem)
-    return Run(folder.name, folder, record["status"], record)
+        return Run(folder.name, folder, Status.DAMAGED, record, problem=problem)
+    return Run(folder.name, folder, Status(record["status"]), record)
 
 
 def model_file_problem(path: Path) -> str:
@@ -218,8 +252,8 @@ def record_problems(record) -> list[str]:
     if not isinstance(record, dict):
         return [f"expected an object, got {type(record).__name__}"]
     found = []
-    if record.get("status") not in SAVED_STATUSES:
-        found.append(f"status {record.get('status')!r} is not one of {', '.join(SAVED_STATUSES)}")
+    if record.get("status") not in SAVED:
+        found.append(f"status {record.get('status')!r} is not one of {', '.join(SAVED)}")
     if not isinstance(record.get("name"), str):
         found.append(f"name must be a text, got {record.get('name')!r}")
     try:
@@ -233,7 +267,7 @@ def record_problems(record) -> list[str]:
     for key, (valid, what) in _OPTIONAL_FIELDS.items():
         if key in record and not valid(record[key]):
             found.append(f"{key} must be {what}, got {record[key]!r}"[:200])
-    if record.get("status") in ("finished", "stopped"):
+    if record.get("status") in USABLE:
         for key in ("validation_accuracy", "test_accuracy"):
             if key in record and not _is_number(record[key]):
                 found.append(f"a {record['status']} run needs a {key}")
@@ -247,6 +281,9 @@ def list_runs(root: Path | None = None) -> list[Run]:
         return []
     folders = [p for p in root.iterdir() if p.is_dir()
                and (_RUN_ID.match(p.name) or p.name.startswith(PARTIAL_PREFIX))]
+    with _read_lock:  # forget the runs deleted since
+        for gone in [folder for folder in _read if folder.parent == root and folder not in folders]:
+            del _read[gone]
     runs = [read_run(folder) for folder in folders]
     return sorted(runs, key=_newest_first, reverse=True)
 
@@ -279,7 +316,7 @@ def rename_run(run_id: str, new_name: str, root: Path | None = None, owner: str 
     """Rename a run; with `owner`, only if that owner made it (the dashboard passes its session)."""
     run = get_run(run_id, root)
     _check_owner(run, owner)
-    if run.status not in SAVED_STATUSES:
+    if run.status not in SAVED:
         raise RunError(f"run {run_id} is {run.status} and cannot be renamed")
     name = clean_name(new_name)
     if not name:

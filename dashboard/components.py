@@ -8,8 +8,9 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import figures, session, state
+from dashboard import figures, server, session
 
+DATASET_SPLITS = ("train", "test")
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
 
 
@@ -54,7 +55,7 @@ def wait_for(task, hint: str) -> None:
         if task.future.done():
             st.rerun(scope="app")
         if not task.future.running():  # the server's worker is busy with someone else's first
-            ahead = state.background_tasks().ahead_of(task)
+            ahead = server.background_tasks().ahead_of(task)
             st.info(f"{task.description}: waiting for the server's background worker, busy with "
                     f"{len(ahead)} computation(s) asked for before it ("
                     + "; ".join(other.description for other in ahead[:3]) + "). It starts by itself; "
@@ -74,7 +75,7 @@ def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
     by_id = {run.id: run for run in sorted(usable, key=test_accuracy, reverse=True)}
     chosen = session.kept_widget(container.selectbox, key, "Run (the most accurate first)", list(by_id),
                                  valid=by_id.__contains__, fallback=next(iter(by_id)),
-                                 format_func=lambda run_id: state.run_label(by_id[run_id]))
+                                 format_func=lambda run_id: run_label(by_id[run_id]))
     return by_id[chosen]
 
 
@@ -95,3 +96,14 @@ def selected_rows(event, figure) -> list[int]:
         else:  # the trace's own customdata, by the point's position in it
             rows.append(int(figure.data[point["curve_number"]].customdata[point["point_index"]]))
     return sorted(set(rows))
+
+
+def split_picker(key: str = "split") -> str:
+    """The train/test switch that every dataset page shares (one choice, remembered across pages)."""
+    return st.radio("Split", DATASET_SPLITS, horizontal=True, key=key, format_func=str.capitalize)
+
+
+def run_label(run: runs.Run) -> str:
+    """How a run is named in the pickers: name, id and test accuracy."""
+    accuracy = run.record.get("test_accuracy")
+    return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")

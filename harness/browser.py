@@ -43,6 +43,17 @@ UNDER_THE_TOOLBAR = """() => [...document.querySelectorAll('[data-testid="stMain
 })"""
 
 
+# Where point `point` of trace `trace` of the page's WebGL scatter chart (the Map) is on the screen.
+POINT_ON_SCREEN = """([trace, point]) => {
+    const chart = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
+        .find(c => c.data && c.data.some(t => t.type === 'scattergl'));
+    const layout = chart._fullLayout, box = chart.getBoundingClientRect();
+    const data = chart._fullData[trace];
+    return [box.left + layout.xaxis._offset + layout.xaxis.d2p(data.x[point]),
+            box.top + layout.yaxis._offset + layout.yaxis.d2p(data.y[point])];
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -101,6 +112,17 @@ def chromium_page(width: int = 1400, height: int = 1000):
             yield page
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def dashboard_in_chromium(runs_folder=None, height: int = 1000, env: dict[str, str] | None = None):
+    """A real dashboard server (on `runs_folder`, if given) and a headless Chromium page on it,
+    on its first page and idle: what every browser test and benchmark starts from."""
+    env = {**({"MNIST_EXPLORER_RUNS": str(runs_folder)} if runs_folder is not None else {}), **(env or {})}
+    with streamlit_server(env=env) as url, chromium_page(height=height) as page:
+        page.goto(url)
+        wait_until_idle(page)
+        yield page
 
 
 def wait_until_idle(page, timeout: float = 60_000) -> None:

@@ -1,25 +1,15 @@
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.data import Mnist
+from harness.apptest import APP, open_page  # noqa: F401  (the tests' one way to open a page)
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
-
-def open_page(name: str, timeout: float = 120, **session_state):
-    """A new browser session (AppTest) on page `name`, with `session_state` set first; no exception."""
-    from streamlit.testing.v1 import AppTest
-
-    app = AppTest.from_file(APP, default_timeout=timeout)
-    for key, value in session_state.items():
-        app.session_state[key] = value
-    app.run()
-    app.switch_page(f"views/{name}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+def button(app, label: str):
+    """The page's button with that label (the first, if several)."""
+    return next(b for b in app.button if b.label == label)
 
 
 @pytest.fixture
@@ -43,6 +33,20 @@ def real_mnist() -> Mnist:
         return load_mnist()
     except MnistUnavailable as error:
         pytest.skip(f"the real MNIST is not installed: {error}")
+
+
+@pytest.fixture(scope="session")
+def early_stopped_run(real_mnist, tmp_path_factory):
+    """A run stopped early by its patience: a large rate on a small slice, whose validation loss
+    rises after the first epochs; its best epoch's weights restored."""
+    from core import training
+    from core.architecture import DenseLayer
+    from core.jobs import TrainingJob
+
+    config = tiny_config(epochs=30, train_images=1000, patience=1)
+    config.dense = [DenseLayer(128)]
+    config.hyper.learning_rate = 0.02
+    return training.train(TrainingJob(config), real_mnist, tmp_path_factory.mktemp("early"))
 
 
 @pytest.fixture

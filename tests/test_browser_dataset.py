@@ -4,10 +4,9 @@ import pytest
 
 from harness.browser import (
     UNDER_THE_TOOLBAR,
-    chromium_page,
+    dashboard_in_chromium,
     open_from_navigation,
     page_errors,
-    streamlit_server,
     wait_until_idle,
 )
 
@@ -18,9 +17,7 @@ NAVIGATION = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray lev
 
 
 def test_every_page_through_the_navigation():
-    with streamlit_server() as url, chromium_page() as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium() as page:
         assert "60,000" in page.inner_text("[data-testid='stMain']")
         for title in NAVIGATION[1:] + NAVIGATION[:1]:
             open_from_navigation(page, title)

@@ -9,10 +9,9 @@ from PIL import Image
 from core import training
 from core.jobs import TrainingJob
 from harness.browser import (
-    chromium_page,
+    dashboard_in_chromium,
     open_from_navigation,
     page_errors,
-    streamlit_server,
     wait_until_idle,
 )
 from tests.conftest import tiny_config
@@ -34,10 +33,7 @@ def stroke(page, box, points) -> None:
 def test_draw_read_clear_and_upload(real_mnist, tmp_path):
     config = tiny_config(epochs=2, train_images=10_000)
     training.train(TrainingJob(config, name="reader"), real_mnist, tmp_path)
-    with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, \
-            chromium_page(height=2000) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=2000) as page:
         open_from_navigation(page, "Draw")
         page.get_by_text("Draw a digit (or upload one)").wait_for()
         canvas = page.locator("[data-testid='stMain'] canvas").last

@@ -7,10 +7,9 @@ from core import evaluation, runs, training
 from core.architecture import predict_probabilities
 from core.jobs import TrainingJob
 from harness.browser import (
-    chromium_page,
+    dashboard_in_chromium,
     open_from_navigation,
     page_errors,
-    streamlit_server,
     wait_until_idle,
 )
 from tests.conftest import tiny_config
@@ -37,10 +36,7 @@ def test_clicking_an_off_diagonal_cell_shows_exactly_its_images(real_mnist, tmp_
     expected = int(counts[true, predicted])
     assert expected > 0
 
-    with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, \
-            chromium_page(height=2400) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=2400) as page:
         open_from_navigation(page, "Evaluate")
         page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg")
         assert page_errors(page) == []

@@ -7,10 +7,9 @@ from core import training
 from core.jobs import TrainingJob
 from harness.browser import (
     UNDER_THE_TOOLBAR,
-    chromium_page,
+    dashboard_in_chromium,
     open_from_navigation,
     page_errors,
-    streamlit_server,
     wait_for_text,
     wait_until_idle,
 )
@@ -35,10 +34,7 @@ EPOCH_VALUE = f"""() => {{
 def test_scrub_play_and_look_inside_a_drawn_digit(real_mnist, tmp_path):
     training.train(TrainingJob(tiny_config(epochs=4, train_images=4000), "four epochs"), real_mnist,
                    tmp_path)
-    with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, \
-            chromium_page(height=2000) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=2000) as page:
         open_from_navigation(page, "Replay training")
         page.wait_for_function(f"({CONFUSION_TEXT})() !== ''", timeout=60_000)
         assert page.evaluate(EPOCH_VALUE) == "4"

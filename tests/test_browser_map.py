@@ -4,31 +4,18 @@ neighbours, a lasso selection shows a gallery with the selection's labels."""
 import pytest
 
 from harness.browser import (
-    chromium_page,
+    POINT_ON_SCREEN,
+    dashboard_in_chromium,
     open_from_navigation,
     page_errors,
-    streamlit_server,
     wait_until_idle,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_data]
 
-# Screen position of a point of the map, from plotly's own axes (the chart is WebGL: no SVG dots).
-POINT_ON_SCREEN = """([trace, point]) => {
-    const chart = [...document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')]
-        .find(c => c.data && c.data.some(t => t.type === 'scattergl'));
-    const layout = chart._fullLayout, box = chart.getBoundingClientRect();
-    const data = chart._fullData[trace];
-    return [box.left + layout.xaxis._offset + layout.xaxis.d2p(data.x[point]),
-            box.top + layout.yaxis._offset + layout.yaxis.d2p(data.y[point])];
-}"""
-
 
 def test_click_a_point_then_lasso_some(tmp_path):
-    with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, \
-            chromium_page(height=1600) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=1600) as page:
         open_from_navigation(page, "Map")
         page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot canvas", timeout=60_000)
         wait_until_idle(page)

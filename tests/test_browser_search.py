@@ -4,12 +4,11 @@ click a point of the front and land on that run."""
 import pytest
 
 from harness.browser import (
-    chromium_page,
+    dashboard_in_chromium,
     enter,
     open_from_navigation,
     page_errors,
     press_slider,
-    streamlit_server,
     wait_until_idle,
 )
 
@@ -19,10 +18,7 @@ FRONT_POINTS = "[data-testid='stMain'] .js-plotly-plot .scatterlayer .trace .poi
 
 
 def test_start_a_tiny_search_then_click_the_front(tmp_path):
-    with streamlit_server(env={"MNIST_EXPLORER_RUNS": str(tmp_path)}) as url, \
-            chromium_page(height=1800) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=1800) as page:
         open_from_navigation(page, "Search")
         enter(page, "Name", "tiny", role="textbox")
         press_slider(page, "Epochs per trial", "Home")  # 1 epoch

@@ -14,21 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import runs, training
 from core.architecture import predict_probabilities
 from core.jobs import TrainingJob
 from harness.browser import (
     EPOCH_POINTS,
-    chromium_page,
+    dashboard_in_chromium,
     open_from_navigation,
     press_slider,
-    streamlit_server,
     wait_for_text,
-    wait_until_idle,
 )
-from tests.conftest import tiny_config
+from tests.conftest import open_page, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.real_data
@@ -69,7 +66,7 @@ def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
         from pathlib import Path
         from core import runs, training
         from core.data import load_mnist
-        from tests.conftest import tiny_config
+        from tests.conftest import open_page, tiny_config
 
         original = runs._write_json
         def write_then_hang(path, data):
@@ -86,8 +83,7 @@ def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
     # the dashboard, started afresh, shows it clearly marked and lets the user delete it
     os.environ[runs.RUNS_ENV] = str(tmp_path)
     try:
-        app = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=120).run()
-        app.switch_page("views/runs.py").run()
+        app = open_page("runs")
         assert not app.exception
         table = app.dataframe[0].value
         assert sorted(table["status"]) == ["finished", "incomplete"]
@@ -105,10 +101,7 @@ def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
 @pytest.mark.browser
 def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
     before = training.train(TrainingJob(tiny_config(epochs=1), name="before"), real_mnist, tmp_path)
-    env = {runs.RUNS_ENV: str(tmp_path)}
-    with streamlit_server(env=env) as url, chromium_page(height=1800) as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path, height=1800) as page:
         open_from_navigation(page, "Train")
         press_slider(page, "Epochs", "End")  # the most: 200
         page.get_by_role("button", name="Train", exact=True).click()
@@ -120,9 +113,7 @@ def test_server_killed_in_the_middle_of_a_training(real_mnist, tmp_path):
     listed = assert_every_complete_run_loads_and_predicts(tmp_path, real_mnist.x_test[:100])
     assert [run.id for run in listed if run.usable] == [before.id]
     # a restarted server serves the Runs page with the surviving run
-    with streamlit_server(env=env) as url, chromium_page() as page:
-        page.goto(url)
-        wait_until_idle(page)
+    with dashboard_in_chromium(tmp_path) as page:
         open_from_navigation(page, "Runs")
         assert "before" in wait_for_text(page, "[data-testid='stDataFrame']", "before")
 

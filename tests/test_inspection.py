@@ -37,11 +37,8 @@ def test_every_full_epoch_is_kept_and_replay_is_exact(trained):
     assert calls == []
 
 
-def test_replay_matches_the_restored_epoch_after_early_stopping(real_mnist, tmp_path):
-    config = tiny_config(epochs=30, train_images=1000, patience=1)
-    config.dense = [DenseLayer(128)]
-    config.hyper.learning_rate = 0.02
-    run = training.train(TrainingJob(config), real_mnist, tmp_path)
+def test_replay_matches_the_restored_epoch_after_early_stopping(early_stopped_run, real_mnist):
+    run = early_stopped_run
     best = run.record["early_stopping"]["best_epoch"]
     assert run.record["early_stopping"]["weights_restored"] and best < inspection.epochs_kept(run)
     images = real_mnist.x_test[:200]

@@ -1,7 +1,6 @@
 """Every page of the dashboard, run headless with streamlit.testing's AppTest on the real data."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from core import data
 from dashboard.text import for_markdown
+from tests import conftest
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 DATASET_PAGES = ["overview", "samples", "averages", "nearest", "gray_levels", "preprocessing"]
 REAL_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
@@ -18,10 +17,7 @@ pytestmark = pytest.mark.real_data
 
 
 def open_page(name: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120).run()
-    if name != "overview":
-        app.switch_page(f"views/{name}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
+    app = conftest.open_page(name)
     assert not app.error, [e.value for e in app.error]
     return app
 
@@ -92,10 +88,10 @@ def test_nearest_table_names_the_metric_and_sorts():
 def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "default_sources", lambda: [
         data.Source("nowhere", lambda: data.read_npz(tmp_path / "absent.npz"))])
-    from dashboard import state
-    state.retry_loading()
+    from dashboard import cached_data
+    cached_data.retry_loading()
     try:
-        app = AppTest.from_file(APP, default_timeout=60).run()
+        app = conftest.open_page("overview", timeout=60)
         assert not app.exception
         assert app.title[0].value == "MNIST could not be loaded"
         # the file named, not where the server keeps it (the log has the whole path)
@@ -104,23 +100,23 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
         # the failure is remembered: other sessions and reruns do not try every source again
         tries = []
         monkeypatch.setattr(data, "load_mnist", lambda: tries.append(1) or data.read_npz("absent"))
-        AppTest.from_file(APP, default_timeout=60).run()
+        conftest.open_page("overview", timeout=60)
         assert tries == []
         monkeypatch.undo()  # the data is back: "Try again" loads it and opens the dashboard
         app.button[0].click().run()
         assert not app.exception and app.title[0].value == "Overview"
     finally:
-        state.retry_loading()
+        cached_data.retry_loading()
 
 
 def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, tmp_path):
     truncated = tmp_path / "mnist.npz"
     truncated.write_bytes(b"PK\x03\x04" + b"\x00" * 1000)
     monkeypatch.setenv(data.PATH_ENV, str(truncated))
-    from dashboard import state
-    state.retry_loading()
+    from dashboard import cached_data
+    cached_data.retry_loading()
     try:
-        app = AppTest.from_file(APP, default_timeout=120).run()
+        app = conftest.open_page("overview")
         assert not app.exception
         assert app.metric[0].value == "60,000"  # the dashboard still works, on the next source
         warning = app.sidebar.warning[0].value
@@ -128,4 +124,4 @@ def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, t
         assert for_markdown("not a readable .npz archive") in warning
     finally:
         monkeypatch.delenv(data.PATH_ENV)
-        state.retry_loading()
+        cached_data.retry_loading()

@@ -12,7 +12,7 @@ from core import inspection, runs, training
 from core.architecture import ConvLayer
 from core.jobs import TrainingJob
 from core.status import ACTIVE
-from tests.conftest import open_page, tiny_config
+from tests.conftest import button, open_page, tiny_config
 
 pytestmark = pytest.mark.real_data
 
@@ -90,12 +90,12 @@ def test_a_run_without_epochs_offers_to_retrain_it(replayable, runs_folder):
     shutil.rmtree(replayable.folder / runs.EPOCHS_DIR)  # as runs made before epochs were kept
     app = open_page("inspect_training")
     assert "cannot be replayed" in app.warning[0].value
-    from dashboard import state
+    from dashboard import server
 
-    before = len(state.training_queue().jobs())
-    next(b for b in app.button if b.label == "Retrain the same configuration").click().run()
-    job = state.training_queue().jobs()[-1]
-    assert len(state.training_queue().jobs()) == before + 1 and job.name == "three epochs (again)"
+    before = len(server.trainings().jobs())
+    button(app, "Retrain the same configuration").click().run()
+    job = server.trainings().jobs()[-1]
+    assert len(server.trainings().jobs()) == before + 1 and job.name == "three epochs (again)"
     assert job.config.to_dict() == replayable.record["config"]
     if job.status in ACTIVE:
         job.stop()

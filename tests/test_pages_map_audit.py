@@ -6,21 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from core import audit, embedding, runs, training
 from core.jobs import TrainingJob
 from core.status import ACTIVE
-from dashboard import state
+from dashboard import cached_models, server
 from dashboard.text import for_markdown
-from tests import conftest
-from tests.conftest import tiny_config
+from tests.conftest import open_page, tiny_config
 
 pytestmark = pytest.mark.real_data
-
-
-def open_page(name: str) -> AppTest:
-    return conftest.open_page(name, timeout=300)
 
 
 @pytest.fixture
@@ -33,7 +27,7 @@ def run(runs_folder, real_mnist, tmp_path, monkeypatch):
 def test_the_map_of_pixels_and_of_a_layer_in_every_colouring(run, tmp_path, runs_folder):
     phishing = "**free** [prize](http://evil.example) $x^2$"
     runs.rename_run(run.id, phishing, runs_folder)
-    app = open_page("digit_map")
+    app = open_page("digit_map", timeout=300)
     assert any(Path(tmp_path / "cache" / "layouts").glob("*.npy"))  # PCA: at once, and cached
     for colour in ("predicted label", "right / wrong", "label quality"):
         app.radio(key="map_colour").set_value(colour).run()
@@ -45,10 +39,10 @@ def test_the_map_of_pixels_and_of_a_layer_in_every_colouring(run, tmp_path, runs
 
 
 def test_a_layout_that_takes_time_is_computed_in_the_background(run):
-    tasks = state.background_tasks()
+    tasks = server.background_tasks()
     busy = threading.Event()
     tasks.submit("another visitor's", "UMAP of 10,000 points", lambda: busy.wait(60))
-    app = open_page("digit_map")
+    app = open_page("digit_map", timeout=300)
     app.radio(key="map_split").set_value("train").run()
     app.number_input(key="map_sample").set_value(1000).run()
     app.radio(key="map_method").set_value("tsne").run()
@@ -81,10 +75,10 @@ def test_the_audit_of_the_test_set_says_which_runs_it_used(run, real_mnist, monk
     rankings = []
     rank = audit.rank_label_issues
     monkeypatch.setattr(audit, "rank_label_issues", lambda *args: rankings.append(args) or rank(*args))
-    app = open_page("label_audit")
+    app = open_page("label_audit", timeout=300)
     assert not app.exception, [e.value for e in app.exception]
     flagged = next(m for m in app.metric if m.label == "Flagged by cleanlab").value
-    probabilities = state.run_probabilities(run.id, "test")
+    probabilities = cached_models.run_probabilities(run.id, "test")
     expected = int(rank(real_mnist.y_test, probabilities)["flagged"].sum())
     assert flagged == f"{expected:,} of 10,000 images"
     assert any("does not mean the labels are all right" in c.value for c in app.caption)
@@ -95,10 +89,10 @@ def test_the_audit_of_the_test_set_says_which_runs_it_used(run, real_mnist, monk
 
 
 def test_the_training_set_audit_asks_for_a_cross_validation(runs_folder):
-    app = open_page("label_audit")
+    app = open_page("label_audit", timeout=300)
     app.radio(key="audit_split").set_value("train").run()
     assert "cross-validation" in app.info[0].value
-    queue = state.training_queue()
+    queue = server.trainings()
     before = len(queue.jobs())
     next(b for b in app.button if "cross-validation" in b.label).click().run()
     new = queue.jobs()[before:]

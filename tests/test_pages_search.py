@@ -7,13 +7,9 @@ import pytest
 
 from core import search
 from core.trainings.local import LocalTrainings
-from tests.conftest import open_page
+from tests.conftest import button, open_page
 
 pytestmark = pytest.mark.real_data
-
-
-def button(app, label: str):
-    return next(b for b in app.button if b.label == label)
 
 
 def tiny_form(app, name: str, trials: int):
@@ -136,7 +132,7 @@ def test_a_convnet_search_from_the_page_can_use_separable_convolutions(runs_fold
 def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
     import optuna
 
-    from dashboard import searching
+    from dashboard import search_charts
 
     study = optuna.create_study(directions=["maximize", "minimize"])
     width = optuna.distributions.IntDistribution(4, 512, log=True)
@@ -146,12 +142,12 @@ def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
             values=[accuracy, 795 * units + 10], user_attrs={
                 "architecture": f"28x28 > {units} > 10", "test_accuracy": accuracy - 0.002,
                 "host": "teacher-host", "runs_folder": "/srv/secret/runs"}))
-    front = searching.pareto_figure(study)
+    front = search_charts.pareto_figure(study)
     hovers = [text for trace in front.data for text in trace.text]
     assert "#1: 28x28 &gt; 64 &gt; 10, 50,890 parameters, 96.00% validation, 95.80% test" in hovers
     assert len(hovers) == 4 and not any("<br>" in t or "host" in t or "/srv" in t for t in hovers)
     assert all(trace.hovertemplate == "%{text}<extra></extra>" for trace in front.data)
-    parallel = searching.other_figures(study)["Parallel coordinates"]
+    parallel = search_charts.other_figures(study)["Parallel coordinates"]
     lines = {trace.y[0]: trace.line.color for trace in parallel.data if trace.mode == "lines"}
     assert lines[1.0] == "rgb(8, 48, 107)"  # the most accurate trial, darkest, not white on white
     assert lines[0.0] == "rgb(217, 217, 217)"

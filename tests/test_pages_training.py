@@ -10,7 +10,7 @@ from core import runs
 from core.architecture import TrainingConfig, build_model
 from dashboard import training_form
 from dashboard.text import for_markdown
-from tests.conftest import open_page, tiny_config, valid_record
+from tests.conftest import button, open_page, tiny_config, valid_record
 
 pytestmark = pytest.mark.real_data
 
@@ -42,7 +42,7 @@ def test_bad_hyperparameters_are_refused_in_the_page(runs_folder, key, value, me
     app.toggle(key=training_form.EXACT).set_value(True).run()  # number fields instead of sliders
     app.number_input(key=key).set_value(value).run()
     assert not app.exception
-    train_button = next(b for b in app.button if b.label == "Train")
+    train_button = button(app, "Train")
     if message:
         assert message in app.error[0].value and train_button.disabled
     else:
@@ -54,11 +54,11 @@ def test_a_run_trains_from_the_page_and_lands_in_the_runs_folder(runs_folder):
     app.number_input(key="images-given").set_value(2000).run()
     app.slider(key="epochs-given").set_value(2).run()
     app.text_input[0].set_value("from apptest").run()
-    next(b for b in app.button if b.label == "Train").click().run()
+    button(app, "Train").click().run()
     assert not app.exception
-    from dashboard import state
+    from dashboard import server
 
-    assert state.training_queue().jobs()[-1].done.wait(60)
+    assert server.trainings().jobs()[-1].done.wait(60)
     app.run()
     assert any("from apptest: finished" in s.value for s in app.subheader)
     assert [run.name for run in runs.list_runs(runs_folder)] == ["from apptest"]
@@ -139,9 +139,9 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
     app.button[0].click().run()
     assert not app.exception
     assert any(for_markdown("default: sprint convnet") in s.value for s in app.subheader)
-    from dashboard import state
+    from dashboard import server
 
-    assert state.training_queue().jobs()[-1].done.wait(120)
+    assert server.trainings().jobs()[-1].done.wait(120)
     run = runs.list_runs(runs_folder)[0]
     assert run.record["config"]["preset"] == "sprint" and run.record["epochs_run"] == 2
     assert run.record["test_accuracy"] > 0.98
@@ -151,9 +151,9 @@ def test_draw_without_runs_trains_a_default_network_in_one_click(runs_folder):
 
 
 def test_a_second_training_waits_in_the_queue_and_the_page_says_so(runs_folder):
-    from dashboard import state
+    from dashboard import server
 
-    queue = state.training_queue()  # the server's one queue, shared with the page
+    queue = server.trainings()  # the server's one queue, shared with the page
     assert queue.max_running == 1
     blocker = queue.submit(tiny_config(epochs=100, train_images=20_000), "blocker")
     try:
@@ -163,7 +163,7 @@ def test_a_second_training_waits_in_the_queue_and_the_page_says_so(runs_folder):
         app = open_page("train")
         app.number_input(key="images-given").set_value(2000).run()
         app.slider(key="epochs-given").set_value(1).run()
-        next(b for b in app.button if b.label == "Train").click().run()
+        button(app, "Train").click().run()
         assert any(s.value.endswith(": queued") for s in app.subheader)
         assert "Waiting in the queue, position 1" in app.info[0].value
         assert "at most 1 at once" in app.info[0].value
@@ -197,7 +197,7 @@ def test_sliders_by_default_exact_values_on_demand_and_the_choice_is_kept(runs_f
 
 def test_layers_are_added_and_removed_and_schedules_show_their_settings(runs_folder):
     app = open_page("train")
-    next(b for b in app.button if b.label == "Add a hidden layer").click().run()
+    button(app, "Add a hidden layer").click().run()
     assert parameters(app) == f"{(784 * 128 + 128) + (128 * 64 + 64) + (64 * 10 + 10):,}"
     app.select_slider(key="units-given-layer0").set_value(256).run()
     app.slider(key=next(s.key for s in app.slider if s.key.startswith("dropout-given-layer1"))).set_value(

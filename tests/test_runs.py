@@ -146,3 +146,18 @@ def test_a_crash_mid_save_leaves_no_complete_looking_run(tmp_path, model, monkey
     with pytest.raises(OSError):
         runs.save_run(model, valid_record(), tmp_path)
     assert [run.status for run in runs.list_runs(tmp_path)] == ["incomplete"]
+
+
+def test_a_listing_reads_each_record_once_until_it_changes(tmp_path, monkeypatch):
+    model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
+    first = runs.save_run(model, valid_record("first"), tmp_path)
+    second = runs.save_run(model, valid_record("second"), tmp_path)
+    runs.list_runs(tmp_path)
+    reads, parse = [], json.loads
+    monkeypatch.setattr(json, "loads", lambda text: reads.append(text) or parse(text))
+    assert {run.name for run in runs.list_runs(tmp_path)} == {"first", "second"}
+    assert reads == []  # hundreds of search trials are not parsed again on every page
+    runs.rename_run(first.id, "renamed", tmp_path)
+    assert {run.name for run in runs.list_runs(tmp_path)} == {"renamed", "second"} and len(reads) == 1
+    runs.delete_run(second.id, tmp_path)
+    assert [run.name for run in runs.list_runs(tmp_path)] == ["renamed"]

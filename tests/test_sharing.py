@@ -14,9 +14,9 @@ from core import runs, training
 from core.architecture import build_model
 from core.jobs import NotYours, TrainingJob
 from core.status import ACTIVE
-from dashboard import state
+from dashboard import cached_models, server
 from dashboard.text import for_markdown
-from tests.conftest import APP, tiny_config, valid_record
+from tests.conftest import button, open_page, tiny_config, valid_record
 
 pytestmark = pytest.mark.real_data
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.real_data
 @pytest.fixture
 def queue():
     """The server's queue, emptied of other tests' jobs before and after."""
-    server_queue = state.training_queue()
+    server_queue = server.trainings()
 
     def stop_all():
         for job in server_queue.jobs():
@@ -35,17 +35,6 @@ def queue():
     stop_all()
 
 
-def session(page: str, token: str | None = None) -> AppTest:
-    """A browser session on `page`; with `token`, the same tab reloaded (its URL's owner token)."""
-    app = AppTest.from_file(APP, default_timeout=120)
-    if token:
-        app.query_params[state.OWNER_PARAM] = token
-    app.run()
-    app.switch_page(f"views/{page}.py").run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
 def token_of(app: AppTest) -> str:
     return app.session_state["owner_token"]
 
@@ -54,7 +43,7 @@ def train_from(app: AppTest, epochs: int, images: int, name: str) -> AppTest:
     app.number_input(key="images-given").set_value(images).run()
     app.slider(key="epochs-given").set_value(epochs).run()
     app.text_input[0].set_value(name).run()
-    return next(b for b in app.button if b.label == "Train").click().run()
+    return button(app, "Train").click().run()
 
 
 def active(queue) -> list:
@@ -66,7 +55,7 @@ def buttons(app: AppTest, label: str) -> list:
 
 
 def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_folder, queue):
-    alice = train_from(session("train"), epochs=200, images=20_000, name="alice long")
+    alice = train_from(open_page("train"), epochs=200, images=20_000, name="alice long")
     alice_job = queue.jobs()[-1]
     assert alice_job.name == "alice long" and alice_job.owner == state_owner(alice)
     deadline = time.monotonic() + 60
@@ -79,7 +68,7 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     assert any("alice long" in s for s in subheaders) and any("alice short" in s for s in subheaders)
     assert buttons(alice, "Stop") and buttons(alice, "Cancel")  # all of them, not just the latest
 
-    bob = session("train")
+    bob = open_page("train")
     assert token_of(bob) != token_of(alice)
     assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
     server_queue = next(d.value for d in bob.dataframe if "architecture" in d.value.columns)
@@ -89,13 +78,13 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
         queue.stop(alice_job, state_owner(bob))
 
     # Alice reloads her tab: same URL, same token, her controls are back
-    reloaded = session("train", token=token_of(alice))
+    reloaded = open_page("train", token=token_of(alice))
     assert buttons(reloaded, "Stop") and buttons(reloaded, "Cancel")
-    next(b for b in reloaded.button if b.label == "Cancel").click().run()
+    button(reloaded, "Cancel").click().run()
     short = queue.jobs()[-1]
     assert short.status == "cancelled" and "cancelled before it started" in short.progress().message
     assert queue.position(short) == 0
-    next(b for b in reloaded.button if b.label == "Stop").click().run()
+    button(reloaded, "Stop").click().run()
     assert alice_job.done.wait(60) and alice_job.status in ("stopped", "cancelled")
 
 
@@ -109,32 +98,32 @@ def state_owner(app: AppTest) -> str:
 def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeypatch):
     # on all the images: on 20,000, its 200 epochs once ended (45 s) before the clicks below had
     # queued the others, which a page rerun beside a training can take a minute to do
-    app = train_from(session("train"), epochs=200, images=60_000, name="first")
-    next(b for b in app.button if b.label == "Train").click().run()  # the same again: a double click
+    app = train_from(open_page("train"), epochs=200, images=60_000, name="first")
+    button(app, "Train").click().run()  # the same again: a double click
     assert "already" in app.warning[0].value and len(active(queue)) == 1
     for epochs in (2, 3):
         app.slider(key="epochs-given").set_value(epochs).run()
-        next(b for b in app.button if b.label == "Train").click().run()
+        button(app, "Train").click().run()
     assert len(active(queue)) == 3
     app.slider(key="epochs-given").set_value(4).run()
-    next(b for b in app.button if b.label == "Train").click().run()
+    button(app, "Train").click().run()
     assert "already have 3 trainings" in app.warning[0].value and len(active(queue)) == 3
     monkeypatch.setattr(queue.limits, "max_queued", 3)
-    other = train_from(session("train"), epochs=5, images=2000, name="other")
+    other = train_from(open_page("train"), epochs=5, images=2000, name="other")
     assert "server's queue is full" in other.warning[0].value and len(active(queue)) == 3
 
 
 def test_the_draw_pages_default_network_is_shared_and_followed(runs_folder, queue):
     before = {job.id for job in queue.jobs() if job.tag == "draw-default"}
-    alice = session("draw")
-    next(b for b in alice.button if b.label == "Train a default network").click().run()
+    alice = open_page("draw")
+    button(alice, "Train a default network").click().run()
     default = queue.latest("draw-default")
     assert default is not None and default.status in ACTIVE
-    bob = session("draw")  # another visitor: follows the same job instead of queuing another
-    assert next(b for b in bob.button if b.label == "Train a default network").disabled
+    bob = open_page("draw")  # another visitor: follows the same job instead of queuing another
+    assert button(bob, "Train a default network").disabled
     assert any(for_markdown("default: sprint convnet") in s.value for s in bob.subheader)
     assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
-    reloaded = session("draw", token=token_of(alice))
+    reloaded = open_page("draw", token=token_of(alice))
     assert buttons(reloaded, "Stop") or buttons(reloaded, "Cancel")
     assert default.done.wait(180) and default.status == "finished"
     assert [job for job in queue.jobs() if job.tag == "draw-default" and job.id not in before] == [default]
@@ -144,7 +133,7 @@ def test_the_draw_pages_default_network_is_shared_and_followed(runs_folder, queu
 
 def test_runs_of_other_sessions_are_read_only(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
-    app = session("runs")
+    app = open_page("runs")
     mine = runs.save_run(model, valid_record("mine", owner=state_owner(app)), runs_folder)
     runs.save_run(model, valid_record("theirs", owner="session-0123456789abcdef"), runs_folder)
     app.run()
@@ -152,38 +141,39 @@ def test_runs_of_other_sessions_are_read_only(runs_folder):
     assert dict(zip(table["name"], table["made by"])) == {"mine": "you", "theirs": "another session"}
     app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.name == "theirs")).run()
     assert "read-only" in app.info[0].value
-    assert app.checkbox[0].disabled and next(b for b in app.button if b.label == "Delete").disabled
+    assert app.checkbox[0].disabled and button(app, "Delete").disabled
     assert app.get("form_submit_button")[0].disabled
     app.selectbox[0].set_value(next(r for r in runs.list_runs(runs_folder) if r.id == mine.id)).run()
     app.checkbox[0].check().run()
-    next(b for b in app.button if b.label == "Delete").click().run()
+    button(app, "Delete").click().run()
     assert [run.name for run in runs.list_runs(runs_folder)] == ["theirs"]
 
 
 def test_a_diverged_training_is_said_on_every_page(runs_folder, queue, real_mnist):
-    app = session("train")
+    app = open_page("train")
     app.select_slider(key="lr-given").set_value(10.0).run()
     train_from(app, epochs=5, images=3000, name="too fast")
     job = queue.jobs()[-1]
     assert job.done.wait(60) and job.status == "diverged"
     app.run()
     assert any("lower learning rate" in e.value for e in app.error)
-    runs_page = session("runs")
+    runs_page = open_page("runs")
     assert runs_page.dataframe[0].value["status"].tolist() == ["diverged"]
     assert "diverged" in runs_page.error[0].value
-    assert "no trained network" in session("evaluate").info[0].value  # not offered
-    assert "no trained network yet" in session("draw").info[0].value
+    assert "no trained network" in open_page("evaluate").info[0].value  # not offered
+    assert "no trained network yet" in open_page("draw").info[0].value
 
 
 def test_absent_digits_are_left_out_with_a_note(runs_folder, real_mnist):
     config = tiny_config(epochs=1, train_images=200)
     config.hyper.validation_fraction, config.hyper.batch_size = 0.03, 16  # 6 validation images
     training.train(TrainingJob(config, "small"), real_mnist, runs_folder)
-    app = session("evaluate")
+    app = open_page("evaluate")
     app.radio(key="evaluate_split").set_value("validation").run()
     assert not app.exception
     table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)
-    present = sorted(set(state.run_split(runs.list_runs(runs_folder)[0].id, "validation")[1].tolist()))
+    run_id = runs.list_runs(runs_folder)[0].id
+    present = sorted(set(cached_models.run_split(run_id, "validation")[1].tolist()))
     assert table["digit"].tolist() == present and len(present) < 10
     assert "do not occur in this split" in app.info[0].value
 
@@ -192,7 +182,7 @@ def test_names_are_shown_as_text(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
     for name in ("<b>bold</b>", "**stars** :red[x]"):
         runs.save_run(model, valid_record(name), runs_folder)
-    app = session("runs")
+    app = open_page("runs")
     spec = json.loads(app.get("plotly_chart")[0].proto.spec)
     legend = [trace["name"] for trace in spec["data"] if trace.get("showlegend", True)]
     assert any("&lt;b&gt;bold&lt;/b&gt;" in name for name in legend), legend
@@ -202,14 +192,14 @@ def test_names_are_shown_as_text(runs_folder):
 def test_a_runs_folder_that_cannot_be_written_is_said_before_training(tmp_path, monkeypatch):
     (tmp_path / "file").write_text("in the way")
     monkeypatch.setenv(runs.RUNS_ENV, str(tmp_path / "file" / "runs"))
-    app = session("train")
+    app = open_page("train")
     assert "runs cannot be saved" in app.error[0].value
-    assert next(b for b in app.button if b.label == "Train").disabled
+    assert button(app, "Train").disabled
 
 
 def test_a_run_deleted_meanwhile_is_said_not_raised(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
-    app = session("runs")
+    app = open_page("runs")
     runs.save_run(model, valid_record("staying", owner=state_owner(app)), runs_folder)
     going = runs.save_run(model, valid_record("going", owner=state_owner(app)), runs_folder)
     app.run()
@@ -232,6 +222,6 @@ def test_the_runs_page_reads_no_model_file_until_a_download(runs_folder, monkeyp
             reads.append(path)
         return read_bytes(path)
     monkeypatch.setattr(Path, "read_bytes", recording)
-    app = session("runs")
+    app = open_page("runs")
     assert app.get("download_button") and reads == []  # offered, not read
     assert runs.model_bytes(runs.list_runs(runs_folder)[0])[:2] == b"PK" and len(reads) == 1

@@ -64,12 +64,13 @@ def test_stop_during_training_keeps_what_was_learned(real_mnist, tmp_path):
 def test_queue_runs_one_at_a_time_in_order(real_mnist, tmp_path):
     queue = LocalTrainings(real_mnist, tmp_path, max_running=1)
     first = queue.submit(tiny_config(epochs=200, train_images=5000))  # runs until stopped
+    training_first = threading.Event()
+    first.on_batches(lambda job, loss, accuracy: training_first.set())
     second = queue.submit(tiny_config(epochs=1))
     third = queue.submit(tiny_config(epochs=1, seed=3))
     deadline = time.monotonic() + 30
-    while first.status != "running" and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.5)  # the worker had every chance to start a second job, if it were going to
+    # the first has trained batches: had a second started beside it, it would have by now
+    assert training_first.wait(30)
     assert second.status == "queued" and queue.position(second) == 1
     assert queue.position(third) == 2 and queue.running() == [first]
     assert third.stop() == "cancelled"  # cancelled while waiting: at once, and it never starts
@@ -168,14 +169,8 @@ def test_a_diverging_training_stops_at_once_and_is_saved_as_diverged(real_mnist,
     assert runs.list_runs(tmp_path)[0].status == "diverged"
 
 
-def test_early_stopping_says_where_it_stopped_and_which_weights_it_kept(real_mnist, tmp_path):
-    from core.architecture import DenseLayer
-
-    # a large rate on a small slice: the validation loss rises after the first epochs
-    config = tiny_config(epochs=30, train_images=1000, patience=1)
-    config.dense = [DenseLayer(128)]
-    config.hyper.learning_rate = 0.02
-    run = training.train(TrainingJob(config), real_mnist, tmp_path)
+def test_early_stopping_says_where_it_stopped_and_which_weights_it_kept(early_stopped_run):
+    run = early_stopped_run
     early = run.record["early_stopping"]
     assert early["stopped_at_epoch"] == run.record["epochs_run"] < 30
     val_loss = run.record["history"]["val_loss"]

@@ -1,11 +1,11 @@
 import streamlit as st
 
 from core import analysis
-from dashboard import figures, state
+from dashboard import cached_data, components, figures
 
 st.title("The average digit")
-split = state.split_picker()
-means, stds = state.class_averages(split)
+split = components.split_picker()
+means, stds = cached_data.class_averages(split)
 titles = [f"{digit}" for digit in analysis.CLASSES]
 
 st.markdown("Each image below is the pixel-wise **mean** of every image of that digit in the "

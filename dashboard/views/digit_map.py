@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from core import audit, embedding, runs
-from dashboard import components, figures, state
+from dashboard import cached_data, cached_models, components, figures, server, session
 from dashboard.text import for_markdown, said
 
 st.title("A map of the digits")
@@ -12,20 +12,21 @@ st.caption("Every image is a point, placed so that images that look alike (to th
 
 # --- what to place, and how ------------------------------------------------------------------------
 left, middle, right = st.columns(3)
-split = left.radio("Points", ["test", "train"], horizontal=True, key="map_split", format_func={
+split = left.radio("Points", ["test", "train"], horizontal=True, key=session.MAP_SPLIT, format_func={
     "test": "the 10,000 test images", "train": "a sample of the training images"}.get)
 sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 5000, step=1000,
                              key="map_sample", disabled=split == "test")
 seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
-usable = {run.id: run for run in sorted(state.usable_runs(), key=components.test_accuracy, reverse=True)}
+usable = {run.id: run for run in
+          sorted(cached_data.usable_runs(), key=components.test_accuracy, reverse=True)}
 spaces = [*list(usable)[:1], embedding.PIXELS, *list(usable)[1:]]  # the most accurate run's view first
 space = left.selectbox("Space", spaces, key="map_space", format_func=lambda space: (
-    "raw pixels" if space == embedding.PIXELS else f"activations of {state.run_label(usable[space])}"))
+    "raw pixels" if space == embedding.PIXELS else f"activations of {components.run_label(usable[space])}"))
 run_id = None if space == embedding.PIXELS else space
 colour_run = run_id or next(iter(usable), None)  # whose predictions colour the points
 try:
-    layers = embedding.layer_names(state.run_model(run_id)) if run_id else []
-    probabilities = state.map_probabilities(colour_run, split, sample, seed) if colour_run else None
+    layers = embedding.layer_names(cached_models.run_model(run_id)) if run_id else []
+    probabilities = cached_models.map_probabilities(colour_run, split, sample, seed) if colour_run else None
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be used: {said(problem)}")
     st.stop()
@@ -39,15 +40,15 @@ for column, (name, (default, low, high)) in zip(st.columns(4), embedding.PARAMET
 parameters = embedding.check_parameters(method, parameters)
 
 # --- the layout: from the cache, at once for PCA, or computed in the background -----------------
-points = state.map_points(split, sample, seed)
-features = state.map_features(split, sample, seed, run_id, layer)
+points = cached_data.map_points(split, sample, seed)
+features = cached_models.map_features(split, sample, seed, run_id, layer)
 key = embedding.layout_key(split=split, sample=sample if split == "train" else None, seed=seed,
-                           data=state.mnist().source, run=run_id, layer=layer, method=method,
+                           data=cached_data.mnist().source, run=run_id, layer=layer, method=method,
                            parameters=parameters)
 compute = lambda: embedding.embed(features, method, parameters, seed)  # noqa: E731
 layout = embedding.cached_layout(key, compute) if method == "pca" else embedding.stored_layout(key)
 if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for whoever asks
-    task = state.background_tasks().submit(
+    task = server.background_tasks().submit(
         key, f"{embedding.METHODS[method]} of {len(points):,} points",
         lambda: embedding.cached_layout(key, compute))
     if not task.future.done():
@@ -60,8 +61,8 @@ if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for wh
     layout = task.future.result()
 
 # --- colours ---------------------------------------------------------------------------------------
-labels = state.images_and_labels(split)[1][points].astype(int)
-images = state.images_and_labels(split)[0]
+labels = cached_data.images_and_labels(split)[1][points].astype(int)
+images = cached_data.images_and_labels(split)[0]
 choices = ["true label"] + (["predicted label", "right / wrong"] if colour_run else []) + (
     ["label quality"] if colour_run and split == "test" else [])
 colour_by = st.radio("Colour by", choices, horizontal=True, key="map_colour")
@@ -71,9 +72,9 @@ values = {"true label": labels, "predicted label": predicted, "right / wrong": p
 if colour_by == "label quality":
     values = audit.label_quality(labels, probabilities)
 if colour_run and colour_by != "true label":
-    st.caption(f"Predictions of {for_markdown(state.run_label(usable[colour_run]))}.")
+    st.caption(f"Predictions of {for_markdown(components.run_label(usable[colour_run]))}.")
 hover = [f"#{points[row]}: label {labels[row]}, read {predicted[row]}" for row in range(len(points))]
-focus_index = st.session_state.get("map_focus")
+focus_index = st.session_state.get(session.MAP_FOCUS)
 focus = int(np.flatnonzero(points == focus_index)[0]) if focus_index in points else None
 figure = figures.digits_map(layout, colour_by, values, hover, focus)
 event = st.plotly_chart(figure, on_select="rerun", selection_mode=("points", "box", "lasso"),
@@ -101,4 +102,4 @@ elif len(chosen) > 1:
     left.plotly_chart(figures.label_histogram(labels[chosen]), key="map_histogram")
     with right:
         components.gallery("map_gallery", images, points[chosen],
-                           lambda i: f"#{i}: {state.images_and_labels(split)[1][i]}")
+                           lambda i: f"#{i}: {cached_data.images_and_labels(split)[1][i]}")

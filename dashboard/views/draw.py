@@ -6,34 +6,44 @@ from core import architecture, drawing, runs
 from core.architecture import predict_probabilities
 from core.jobs import Refused
 from core.status import ACTIVE
-from dashboard import components, figures, live, state, why
+from dashboard import (
+    cached_data,
+    cached_models,
+    components,
+    figures,
+    live_trainings,
+    pages,
+    server,
+    session,
+    why_this_answer,
+)
 from dashboard.text import said
 
 CANVAS = 280
 NEIGHBOURS = 8
 
 st.title("Draw a digit")
-usable = state.usable_runs()
+usable = cached_data.usable_runs()
 if not usable:
     st.info("There is no trained network yet to read your digits. Train a good one in one click: "
             "the 'sprint' convnet, about 99% of the test digits right after 10-20 seconds here.")
-    queue = state.training_queue()
+    trainings = server.trainings()
     # One default network for everyone: whoever asks while one is on its way follows that one.
-    default = queue.latest(runs.DEFAULT_NETWORK_TAG)
+    default = trainings.latest(runs.DEFAULT_NETWORK_TAG)
     on_its_way = default is not None and default.status in ACTIVE
     if st.button("Train a default network", type="primary", disabled=on_its_way):
         try:
-            queue.submit(architecture.preset("sprint"), "default: sprint convnet", owner=state.owner(),
+            trainings.submit(architecture.preset("sprint"), "default: sprint convnet", owner=session.owner(),
                          tag=runs.DEFAULT_NETWORK_TAG)
         except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
-    if queue.latest(runs.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
-        live.follow(lambda: [queue.latest(runs.DEFAULT_NETWORK_TAG)], curves=False)
+    if trainings.latest(runs.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
+        live_trainings.follow(lambda: [trainings.latest(runs.DEFAULT_NETWORK_TAG)], curves=False)
     st.stop()
 
-run = components.run_picker(st, usable, "draw_run")
+run = components.run_picker(st, usable, session.DRAW_RUN)
 try:
-    model = state.run_model(run.id)
+    model = cached_models.run_model(run.id)
 except runs.RunError as problem:
     st.error(f"This network cannot be used: {said(problem)}")
     st.stop()
@@ -75,7 +85,7 @@ with right:
     if seen is None:
         st.info("Draw a digit (or upload one) and the network will read it here.")
         st.stop()
-    st.session_state["drawn_digit"] = seen  # the Inside the network page can show its activations
+    st.session_state[session.DRAWN_DIGIT] = seen  # the Inside the network page can show its activations
     probabilities = predict_probabilities(model, seen[None])[0]
     ranking = np.argsort(probabilities)[::-1]
     guess = int(ranking[0])
@@ -89,13 +99,13 @@ st.caption("The 28x28 image it receives" + (" (plain resize)" if plain else
 st.image(figures.enlarged(seen, 6), width=168)
 
 st.subheader("The training images nearest to it")
-x_train, y_train = state.images_and_labels("train")
-nearest = state.nearest_training_images(seen, NEIGHBOURS)
+x_train, y_train = cached_data.images_and_labels("train")
+nearest = cached_data.nearest_training_images(seen, NEIGHBOURS)
 st.caption("By Euclidean distance in pixel space, among the 60,000 training images.")
 st.image([figures.enlarged(x_train[i]) for i in nearest],
          caption=[f"#{i}: {y_train[i]}" for i in nearest], width=84)
 
 st.subheader("Why this answer")
-why.explain(run.id, None, seen, guess, key="draw-why")
-st.page_link("views/inspect_inside.py", label="See what every layer does with this digit",
+why_this_answer.explain(run.id, None, seen, guess, key="draw-why")
+st.page_link(pages.INSIDE, label="See what every layer does with this digit",
              icon=":material/neurology:")

@@ -2,25 +2,25 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import components, state
+from dashboard import cached_data, cached_models, components, pages, session
 from dashboard.text import for_markdown, said
 
 st.title("Evaluate a network")
-usable = state.usable_runs()
+usable = cached_data.usable_runs()
 if not usable:
     st.info("There is no trained network to evaluate yet. Train one (a few seconds with the "
             "'given' preset on fewer images), then come back.")
-    st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
+    st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 
 
 left, right = st.columns([3, 1])
-run = components.run_picker(left, usable, "evaluate_run")
+run = components.run_picker(left, usable, session.EVALUATE_RUN)
 split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="evaluate_split",
                     format_func=str.capitalize)
 try:
-    probabilities = state.run_probabilities(run.id, split)
-    images, y_true = state.run_split(run.id, split)
+    probabilities = cached_models.run_probabilities(run.id, split)
+    images, y_true = cached_models.run_split(run.id, split)
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be evaluated: {said(problem)}")
     st.stop()
@@ -79,10 +79,10 @@ st.header("Compare with another run")
 if not others:
     st.caption("Train a second network to compare the two on the same images.")
 else:
-    other = st.selectbox("Other run", others, format_func=state.run_label)
+    other = st.selectbox("Other run", others, format_func=components.run_label)
     try:
-        other_pred = state.run_probabilities(other.id, split).argmax(axis=1)
-        other_true = state.run_split(other.id, split)[1]
+        other_pred = cached_models.run_probabilities(other.id, split).argmax(axis=1)
+        other_true = cached_models.run_split(other.id, split)[1]
     except runs.RunError as problem:
         st.error(f"The other run cannot be evaluated: {said(problem)}")
         st.stop()

@@ -1,12 +1,12 @@
 import streamlit as st
 
 from core import analysis
-from dashboard import figures, state
+from dashboard import cached_data, components, figures
 
 st.title("Gray levels")
-split = state.split_picker()
-images, _ = state.images_and_labels(split)
-levels = state.mean_gray_levels(split)
+split = components.split_picker()
+images, _ = cached_data.images_and_labels(split)
+levels = cached_data.mean_gray_levels(split)
 
 st.header("Mean gray level per image")
 first_n = st.slider("Over the first N images", 1, len(images), min(100, len(images)))
@@ -26,7 +26,7 @@ right.plotly_chart(figures.histogram(all_counts[:top], "mean gray level", "image
 st.caption(f"No {split} image has a mean above {levels.max():.1f}, so the axis stops there.")
 
 st.header("All pixel values")
-counts = state.pixel_histogram(split)
+counts = cached_data.pixel_histogram(split)
 log_scale = st.toggle("Logarithmic scale", value=True)
 zeros = int(counts[0])
 st.markdown(f"Of the {counts.sum():,} {split} pixels, **{zeros:,}** ({100 * zeros / counts.sum():.1f}%)"

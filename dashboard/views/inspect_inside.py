@@ -2,14 +2,14 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import figures, inspecting, state, why
+from dashboard import cached_models, figures, inspect_picker, pages, session, why_this_answer
 from dashboard.text import said
 
 st.title("Inside the network")
-run, epoch = inspecting.pick_run_and_epoch()
+run, epoch = inspect_picker.pick_run_and_epoch()
 try:
-    model = state.epoch_model(run.id, epoch)
-    x_test, y_test = state.run_split(run.id, "test")
+    model = cached_models.epoch_model(run.id, epoch)
+    x_test, y_test = cached_models.run_split(run.id, "test")
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be inspected: {said(problem)}")
     st.stop()
@@ -53,20 +53,20 @@ elif source == "a confusion-matrix cell":
     true = left.selectbox("True digit", range(10), key="inspect_true")
     read = middle.selectbox("Read as (by the final network)", range(10), index=(true + 1) % 10,
                             key="inspect_read")
-    cell = evaluation.cell_indices(y_test, state.run_probabilities(run.id, "test"), true, read)
+    cell = evaluation.cell_indices(y_test, cached_models.run_probabilities(run.id, "test"), true, read)
     if not len(cell):
         st.info(f"No test image of a {true} was read as {read}: pick another cell.")
         st.stop()
     rank = right.number_input(f"Image of the {len(cell)} in that cell", 1, len(cell), 1, key="inspect_rank")
     image = x_test[cell[rank - 1]]
 else:
-    image = st.session_state.get("drawn_digit")
+    image = st.session_state.get(session.DRAWN_DIGIT)
     if image is None:
         st.info("Nothing drawn yet: draw a digit on the Draw page, then come back.")
-        st.page_link("views/draw.py", label="Go to the Draw page", icon=":material/draw:")
+        st.page_link(pages.DRAW, label="Go to the Draw page", icon=":material/draw:")
         st.stop()
 
-layers = state.activation_probe(run.id, epoch)(image)
+layers = cached_models.activation_probe(run.id, epoch)(image)
 probabilities = layers[-1][1]
 left, right = st.columns([1, 3])
 left.image(figures.enlarged(image, 5), caption="The input", width=140)
@@ -84,4 +84,4 @@ for name, values in layers[:-1]:
 
 # --- why this answer ------------------------------------------------------------------------------
 st.header("Why this answer")
-why.explain(run.id, epoch, image, int(np.argmax(probabilities)), key="inspect-why")
+why_this_answer.explain(run.id, epoch, image, int(np.argmax(probabilities)), key="inspect-why")

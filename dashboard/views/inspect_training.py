@@ -2,18 +2,18 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import components, figures, inspecting, state
+from dashboard import cached_models, components, figures, inspect_picker, pages
 from dashboard.text import said
 
 st.title("Replay the training")
 st.caption("Every run keeps its weights after each epoch: pick an epoch (or press Play) to see the "
            "network as it was then.")
-run, epoch = inspecting.pick_run_and_epoch()
+run, epoch = inspect_picker.pick_run_and_epoch()
 split = st.radio("Images", evaluation.SPLITS, horizontal=True, index=1, key="inspect_split",
                  format_func=str.capitalize)
 try:
-    images, y_true = state.run_split(run.id, split)
-    every_epoch = state.epoch_probabilities(run, split)  # computed once, then read from the cache
+    images, y_true = cached_models.run_split(run.id, split)
+    every_epoch = cached_models.epoch_probabilities(run, split)  # computed once, then read from the cache
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be replayed: {said(problem)}")
     st.stop()
@@ -56,5 +56,5 @@ with right:
     st.markdown(f"**Forgotten: {len(forgot):,}** images right after epoch {epoch - 1}, wrong after "
                 f"epoch {epoch}" if epoch > 1 else "**Forgotten**: nothing yet, at the first epoch")
     components.gallery("forgot_gallery", images, forgot, lambda i: f"#{i}: {y_true[i]}, read {now[i]}")
-st.page_link("views/inspect_inside.py", label="Look inside the network at this epoch",
+st.page_link(pages.INSIDE, label="Look inside the network at this epoch",
              icon=":material/neurology:")

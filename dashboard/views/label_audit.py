@@ -9,7 +9,7 @@ from PIL import Image
 from core import audit, runs
 from core.architecture import preset
 from core.jobs import Refused
-from dashboard import figures, live, state
+from dashboard import cached_data, cached_models, components, figures, live_trainings, pages, server, session
 from dashboard.text import for_markdown, said
 
 FOLDS = 3  # a "best" network per fold, 5 epochs each: about half a minute in all here
@@ -19,19 +19,19 @@ st.caption("cleanlab ranks the images whose given label the networks' out-of-sam
            "doubt most. Nothing in the dataset is changed: mark each suspect and download your review.")
 split = st.radio("Images", ["test", "train"], horizontal=True, key="audit_split",
                  format_func={"test": "the test set", "train": "the training set"}.get)
-usable = sorted(state.usable_runs(), key=lambda run: -(run.record.get("test_accuracy") or 0))
-x_all = state.images_and_labels(split)[0]
+usable = sorted(cached_data.usable_runs(), key=lambda run: -(run.record.get("test_accuracy") or 0))
+x_all = cached_data.images_and_labels(split)[0]
 
 if split == "test":
     if not usable:
         st.info("There is no trained network yet: train one (the conv preset gives the best audit).")
         st.stop()
     chosen = st.multiselect("Runs whose probabilities are averaged (the strongest first)", usable,
-                            default=usable[:3], format_func=state.run_label, key="audit_runs")
+                            default=usable[:3], format_func=components.run_label, key="audit_runs")
     if not chosen:
         st.stop()
     try:
-        table = state.label_ranking(split, tuple(run.id for run in chosen))
+        table = cached_models.label_ranking(split, tuple(run.id for run in chosen))
     except runs.RunError as problem:
         st.error(f"A run cannot be used: {said(problem)}")
         st.stop()
@@ -43,20 +43,20 @@ else:
         st.info(f"On the training set a network's own probabilities are not out of sample: it has "
                 f"learned those labels. The audit needs a {FOLDS}-fold cross-validation: {FOLDS} "
                 "trainings, each scoring the third of the images it never trained on.")
-        queue, me = state.training_queue(), state.owner()
+        trainings, me = server.trainings(), session.owner()
         if st.button(f"Run the {FOLDS}-fold cross-validation", type="primary"):
             base = preset("best")
             base.hyper.epochs = 5
             try:
                 for number, config in enumerate(audit.cross_validation_configs(base, FOLDS), 1):
-                    queue.submit(config, f"cross-validation fold {number} of {FOLDS}", owner=me)
+                    trainings.submit(config, f"cross-validation fold {number} of {FOLDS}", owner=me)
             except Refused as refusal:
                 st.warning(str(refusal), icon=":material/block:")
-        live.follow(lambda: queue.jobs(owner=me), curves=False)
+        live_trainings.follow(lambda: trainings.jobs(owner=me), curves=False)
         st.stop()
     fold_runs = folds[0]
     try:
-        table = state.label_ranking(split, tuple(run.id for run in fold_runs))
+        table = cached_models.label_ranking(split, tuple(run.id for run in fold_runs))
     except (runs.RunError, ValueError) as problem:
         st.error(f"The cross-validation cannot be used: {said(problem)}")
         st.stop()
@@ -105,6 +105,6 @@ if split == "test":
     focus = right.selectbox("Show one on the map", shown["index"], key="audit_focus",
                             format_func=lambda i: f"#{i}")
     if right.button("Open the map there", icon=":material/scatter_plot:"):
-        st.session_state["map_focus"] = int(focus)
-        st.session_state["map_split"] = "test"
-        st.switch_page("views/digit_map.py")
+        st.session_state[session.MAP_FOCUS] = int(focus)
+        st.session_state[session.MAP_SPLIT] = "test"
+        st.switch_page(pages.MAP)

@@ -3,13 +3,13 @@ import pandas as pd
 import streamlit as st
 
 from core import analysis
-from dashboard import figures, state
+from dashboard import cached_data, components, figures
 
 st.title("Nearest to and farthest from the average")
-split = state.split_picker()
-images, labels = state.images_and_labels(split)
+split = components.split_picker()
+images, labels = cached_data.images_and_labels(split)
 k = st.slider("Images per side (k)", 1, 15, 5)
-distances = state.distances_to_class_average(split)
+distances = cached_data.distances_to_class_average(split)
 
 st.markdown(
     "Distance is the **Euclidean distance** between an image and the average image of its digit, "

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from core.data import HUB_PACKAGE, PATH_ENV
-from dashboard import state
+from dashboard import cached_data, session
 from dashboard.text import said
 
 st.title("MNIST could not be loaded")
@@ -18,9 +18,9 @@ st.markdown(f"""
 - Or put `mnist.npz` in `~/.keras/datasets/`.
 """)
 if st.button("Try again", type="primary", icon=":material/refresh:"):
-    state.retry_loading()  # the failure is remembered for every session until someone asks again
+    cached_data.retry_loading()  # the failure is remembered for every session until someone asks again
     st.rerun()
 st.subheader("What was tried")
 st.caption("Where each was looked for is in the server's log.")
-for reason in st.session_state.get("dataset_problem", []):
+for reason in st.session_state.get(session.DATASET_PROBLEM, []):
     st.markdown(f"- {said(reason)}")

@@ -1,10 +1,10 @@
 import streamlit as st
 
 from core import analysis
-from dashboard import figures, state
+from dashboard import cached_data, figures
 
 st.title("Overview")
-data = state.mnist()
+data = cached_data.mnist()
 image_shape = data.x_train.shape[1:]
 
 columns = st.columns(5)
@@ -44,9 +44,9 @@ st.markdown(
     + ("**no significant difference** at the 5% level: the test set is drawn like the training set."
        if same else "**the two distributions differ significantly** at the 5% level.")
 )
-st.dataframe(state.comparison_table(), hide_index=True, column_config={
+st.dataframe(cached_data.comparison_table(), hide_index=True, column_config={
     column: st.column_config.NumberColumn(format="%.2f")
-    for column in state.comparison_table().columns if column != "digit"
+    for column in cached_data.comparison_table().columns if column != "digit"
 })
 st.caption("Mean gray: the average pixel value (0-255) of that digit's images. "
            "Ink %: the average share of pixels that are not pure black.")

@@ -1,10 +1,10 @@
 import streamlit as st
 
 from core import preprocessing
-from dashboard import figures, state
+from dashboard import cached_data, components, figures
 
 st.title("Preprocessing")
-mean, std = state.pixel_statistics()
+mean, std = cached_data.pixel_statistics()
 st.markdown(
     "Networks here see **standardised** pixels: every pixel has the training set's per-pixel mean "
     "subtracted and is divided by its per-pixel standard deviation, floored at "
@@ -20,8 +20,8 @@ st.plotly_chart(figures.image_grid(
 ).update_layout(coloraxis_showscale=True))
 
 st.header("Before and after")
-split = state.split_picker()
-images, labels = state.images_and_labels(split)
+split = components.split_picker()
+images, labels = cached_data.images_and_labels(split)
 count = st.slider("First images", 1, 10, 5)
 after = preprocessing.standardise(images[:count], mean, std)
 titles = [f"#{i}: {labels[i]}" for i in range(count)]

@@ -2,7 +2,8 @@ import pandas as pd
 import streamlit as st
 
 from core import runs
-from dashboard import figures, state
+from core.status import SAVED, Status
+from dashboard import figures, pages, session
 from dashboard.text import said
 
 st.title("Runs")
@@ -11,9 +12,9 @@ st.caption("Every run is saved in the server's runs folder (its operator sets wh
 all_runs = runs.list_runs()
 if not all_runs:
     st.info("No runs yet: train a network first.")
-    st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
+    st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
-me = state.owner()
+me = session.owner()
 
 
 def made_by(run: runs.Run) -> str:
@@ -47,10 +48,10 @@ st.dataframe(table, hide_index=True, column_config={
                                                "default network, a fold of the label audit's "
                                                "cross-validation; empty for a training of your own"),
 })
-if diverged := [run for run in all_runs if run.status == "diverged"]:
+if diverged := [run for run in all_runs if run.status == Status.DIVERGED]:
     st.error(f"{len(diverged)} run(s) diverged (their loss became NaN or infinite): they are kept for "
              "the record, but not offered for evaluation or drawing. Try a lower learning rate.")
-if damaged := [run for run in all_runs if run.status in ("damaged", "incomplete")]:
+if damaged := [run for run in all_runs if run.status in (Status.DAMAGED, Status.INCOMPLETE)]:
     st.warning(f"{len(damaged)} run folder(s) are damaged or incomplete and cannot be used; "
                "the table's note column says why.")
 
@@ -76,7 +77,7 @@ if not yours:
 left, middle, right = st.columns(3)
 with left.form("rename"):
     new_name = st.text_input("New name", value=run.name, max_chars=runs.MAX_NAME_LENGTH)
-    if st.form_submit_button("Rename", disabled=not yours or run.status not in runs.SAVED_STATUSES):
+    if st.form_submit_button("Rename", disabled=not yours or run.status not in SAVED):
         try:
             runs.rename_run(run.id, new_name, owner=me)
         except runs.RunError as problem:  # deleted meanwhile, or not this session's

@@ -1,11 +1,11 @@
 import streamlit as st
 
 from core import analysis
-from dashboard import figures, state
+from dashboard import cached_data, components, figures
 
 st.title("Samples")
-split = state.split_picker()
-images, labels = state.images_and_labels(split)
+split = components.split_picker()
+images, labels = cached_data.images_and_labels(split)
 
 how = st.radio("Which images", ["first", "random", "digit"], horizontal=True,
                format_func={"first": "The first ones", "random": "Random",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import search
 from core.architecture import ConfigError
-from dashboard import components, searching, state
+from dashboard import components, search_charts, search_form, server, session
 from dashboard.text import for_markdown, said
 
 logger = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ st.caption("Which networks are the most accurate for their size? Optuna searches
            "normal training, in the server's queue like anyone's, saved as a run: evaluate it, replay it, "
            "draw on it.")
 storage = search.default_storage()
-me = state.owner()
+me = session.owner()
 try:
     names = search.study_names(storage)
 except Exception as problem:  # a database that is down, a URL with a typo
@@ -42,7 +42,7 @@ def start(name: str, space: search.SearchSpace, trials: int, minutes: int, creat
         st.session_state["search-error"] = " ".join(problem.problems)
         return
     used, _ = search.trials_used(study)  # a budget of trials counts the study's earlier ones too
-    why = searching.start(name, storage, me, used + trials if trials else None, minutes or None)
+    why = server.start_search(name, storage, me, used + trials if trials else None, minutes or None)
     st.session_state["search-error"] = why
     st.session_state["search-study"] = name
 
@@ -61,7 +61,7 @@ if choice == NEW:
                              key="search-name")
         kind = st.radio("Networks", list(search.KINDS), format_func=search.KINDS.get, horizontal=True,
                         key="search-kind")
-        space = searching.space_form(kind)
+        space = search_form.space_form(kind)
         trials, minutes = budget("new")
         problems = space.problems() + ([] if trials or minutes else ["give the search a budget: trials, "
                                                                       "minutes or both"])
@@ -82,12 +82,12 @@ st.caption(f"Space: {search.KINDS[space.kind]}, {space.min_layers}-{space.max_la
                                                if space.max_parameters else "") + f", seed {space.seed}.")
 
 
-polling = bool((handle := searching.running_search(choice)) and handle.running)
+polling = bool((handle := server.running_search(choice)) and handle.running)
 
 
 @st.fragment(run_every=3.0 if polling else None)
 def follow() -> None:
-    handle = searching.running_search(choice)
+    handle = server.running_search(choice)
     used, running = search.trials_used(study)
     if handle and handle.running:
         limit = f" of {handle.trials}" if handle.trials else ""
@@ -134,16 +134,16 @@ def results(study) -> None:
         st.subheader("Accuracy against size")
         st.caption(f"{len(front)} trial(s) on the Pareto front (red): no other trial is both more accurate "
                    "and smaller. Hover for the architecture; click a point to open its run.")
-        figure = searching.pareto_figure(study)
+        figure = search_charts.pareto_figure(study)
         event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="search-front")
         if picked := components.selected_rows(event, figure):
-            searching.open_run(next(row for row in rows if row["trial"] == picked[0]))
+            search_charts.open_run(next(row for row in rows if row["trial"] == picked[0]))
     st.dataframe(pd.DataFrame(rows).drop(columns=["params"]), hide_index=True, column_config={
         "validation accuracy": st.column_config.NumberColumn(format="percent"),
         "test accuracy": st.column_config.NumberColumn(format="percent"),
         "trainable parameters": st.column_config.NumberColumn(format="localized")})
     if len(done) >= 2:
-        charts = searching.other_figures(study)
+        charts = search_charts.other_figures(study)
         for tab, figure in zip(st.tabs(list(charts)), charts.values()):
             if isinstance(figure, str):  # why it cannot be drawn yet
                 tab.caption(figure)

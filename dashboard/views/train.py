@@ -7,11 +7,11 @@ from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
 from core.jobs import Refused
 from core.status import ACTIVE
-from dashboard import live, state, training_form
+from dashboard import cached_models, live_trainings, server, session, training_form
 
 st.title("Train a network")
-queue = state.training_queue()
-me = state.owner()
+trainings = server.trainings()
+me = session.owner()
 # the form on the left, the live view on the right, kept in sight while the form scrolls: where
 # the eye is after a click on Train, whatever the window's height
 form, watch = st.columns([11, 9], gap="large")
@@ -53,7 +53,7 @@ with form:
     if problems:
         st.error("This network cannot be trained:\n\n" + "\n".join(f"- {p}" for p in problems))
     else:
-        summary = state.model_summary(json.dumps(config.to_dict()))
+        summary = cached_models.model_summary(json.dumps(config.to_dict()))
         left, right = st.columns([2, 1])
         left.markdown(f"**Model summary**: {config.describe()}, "
                       f"{config.training_set_size():,} training images per epoch")
@@ -62,19 +62,19 @@ with form:
             st.dataframe(pd.DataFrame(summary), hide_index=True)
 
     name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...")
-    if folder_problem := state.runs_folder_problem():  # said now, not as a traceback after training
+    if folder_problem := server.runs_folder_problem():  # said now, not as a traceback after training
         st.error(folder_problem)
     if st.button("Train", type="primary", disabled=bool(problems or folder_problem)):
         try:
-            queue.submit(config, name, owner=me)
+            trainings.submit(config, name, owner=me)
         except Refused as refusal:  # a limit, or the same training clicked twice: nothing queued
             st.warning(str(refusal), icon=":material/block:")
-    active = [job for job in queue.jobs() if job.status in ACTIVE]
+    active = [job for job in trainings.jobs() if job.status in ACTIVE]
     st.caption(f"Your trainings queued or running: {sum(job.owner == me for job in active)} of at most "
-               f"{queue.max_per_owner}; on the server: {len(active)} of at most {queue.max_queued}.")
+               f"{trainings.max_per_owner}; on the server: {len(active)} of at most {trainings.max_queued}.")
 
-# --- the live view: this session's trainings (a reload keeps them: see state.owner) -------------
+# --- the live view: this session's trainings (a reload keeps them: see session.owner) -------------
 with watch, st.container(key="live-view"):
-    if not queue.jobs(owner=me):
+    if not trainings.jobs(owner=me):
         st.info("Your trainings appear here, live, once you click Train.")
-    live.follow(lambda: queue.jobs(owner=me), others=True)
+    live_trainings.follow(lambda: trainings.jobs(owner=me), others=True)

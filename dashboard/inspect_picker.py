@@ -11,7 +11,7 @@ import streamlit as st
 from core import inspection, runs
 from core.architecture import TrainingConfig
 from core.jobs import Refused
-from dashboard import components, live, session, state
+from dashboard import cached_data, components, live_trainings, pages, server, session
 from dashboard.text import for_markdown
 
 PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
@@ -19,13 +19,13 @@ PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
 
 def pick_run_and_epoch() -> tuple[runs.Run, int]:
     """The run and epoch chosen at the top of the page; stops the page if there is nothing to show."""
-    usable = state.usable_runs()
+    usable = cached_data.usable_runs()
     if not usable:
         st.info("There is no trained network to look inside yet: train one first.")
-        st.page_link("views/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
         st.stop()
     left, right = st.columns([3, 2])
-    run = components.run_picker(left, usable, "inspect_run")
+    run = components.run_picker(left, usable, session.INSPECT_RUN)
     kept = inspection.epochs_kept(run)
     if kept == 0:
         _offer_retraining(run)
@@ -34,11 +34,11 @@ def pick_run_and_epoch() -> tuple[runs.Run, int]:
         right.markdown("**Epoch 1** (the only one it kept)")
         return run, 1
     if (step := st.session_state.pop("inspect_next_epoch", None)) is not None:  # Play's next step
-        st.session_state["inspect_epoch"] = step
+        st.session_state[session.INSPECT_EPOCH] = step
         st.session_state["inspect_play"] = step < kept  # the last epoch ends the play
     with right:
         # the last epoch on a first visit, or for another run with fewer epochs
-        epoch = session.kept_widget(st.slider, "inspect_epoch", "Epoch", 1, kept, fallback=kept,
+        epoch = session.kept_widget(st.slider, session.INSPECT_EPOCH, "Epoch", 1, kept, fallback=kept,
                                     valid=lambda epoch: isinstance(epoch, int) and 1 <= epoch <= kept,
                                     help="Everything below shows the network as it was after this epoch.")
         if st.toggle("Play", key="inspect_play", help="Step through the epochs from the first."):
@@ -57,7 +57,7 @@ def _advance(last: int) -> None:
     if now - st.session_state.get("inspect_stepped", 0.0) < 0.8 * PLAY_SECONDS:
         return
     st.session_state["inspect_stepped"] = now
-    epoch = st.session_state.get("inspect_epoch", 1)
+    epoch = st.session_state.get(session.INSPECT_EPOCH, 1)
     st.session_state["inspect_next_epoch"] = 1 if epoch >= last else epoch + 1
     st.rerun(scope="app")
 
@@ -65,11 +65,11 @@ def _advance(last: int) -> None:
 def _offer_retraining(run: runs.Run) -> None:
     st.warning(f"Run {for_markdown(run.name)} was trained before runs kept the weights of every epoch, "
                "so its training cannot be replayed. Train the same configuration again to look inside it.")
-    queue = state.training_queue()
+    trainings = server.trainings()
     if st.button("Retrain the same configuration", type="primary"):
         try:
-            queue.submit(TrainingConfig.from_dict(run.record["config"]), f"{run.name} (again)",
-                         owner=state.owner())
+            trainings.submit(TrainingConfig.from_dict(run.record["config"]), f"{run.name} (again)",
+                         owner=session.owner())
         except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
-    live.follow(lambda: queue.jobs(owner=state.owner()), curves=False)
+    live_trainings.follow(lambda: trainings.jobs(owner=session.owner()), curves=False)

@@ -7,19 +7,9 @@ import numpy as np
 import streamlit as st
 
 from core import inspection
-from dashboard import figures, state
+from dashboard import cached_models, figures
 
 LEGEND = "red: raises<br>the score<br>blue: lowers it"
-
-
-@st.cache_data(show_spinner="Computing the map...", max_entries=64)
-def _maps(run_id: str, epoch: int | None, image: np.ndarray, target: int, method: str, baseline_kind: str
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """(map of the trained network, map of the same network re-initialised)."""
-    baseline = inspection.baseline_image(baseline_kind, image, state.pixel_statistics()[0])
-    trained = inspection.saliency(state.model_at(run_id, epoch), image, target, method, baseline)
-    random = inspection.saliency(state.reinitialised_model(run_id, epoch), image, target, method, baseline)
-    return trained, random
 
 
 def explain(run_id: str, epoch: int | None, image: np.ndarray, answer: int, key: str) -> None:
@@ -33,7 +23,8 @@ def explain(run_id: str, epoch: int | None, image: np.ndarray, answer: int, key:
                                format_func=lambda b: f"{b}: {inspection.BASELINES[b]}",
                                disabled=method in ("gradient", "smoothgrad"))
     st.caption(inspection.SALIENCY_METHODS[method])
-    trained, random = _maps(run_id, epoch, np.asarray(image, np.uint8), target, method, baseline)
+    trained, random = cached_models.saliency_maps(run_id, epoch, np.asarray(image, np.uint8), target, method,
+                                                  baseline)
     check = inspection.sanity_check(trained, random, image)
     columns = st.columns([1, 3])
     columns[0].image(figures.enlarged(image, 5), caption="The input", width=140)

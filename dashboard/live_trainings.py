@@ -16,8 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
-from core.status import ACTIVE
-from dashboard import figures, state
+from core.status import ACTIVE, USABLE, Status
+from dashboard import figures, server, session
 from dashboard.text import for_markdown
 
 # Every redraw costs the training CPU on a 2-core machine, most of it the browser's own rendering.
@@ -40,14 +40,14 @@ def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: b
     """Show the jobs that `jobs()` returns, newest first, live; with `curves`, the curves of the
     running (or else the latest) one; with `others`, the server's queue, read-only."""
     stages = _stages(jobs)
-    active = any(stage in ("queued", PREPARING, TRAINING, FINISHING) for stage in stages)
+    active = any(stage in (Status.QUEUED, PREPARING, TRAINING, FINISHING) for stage in stages)
     rate = STARTING_SECONDS if PREPARING in stages else REFRESH_SECONDS if active else None
     st.fragment(run_every=rate)(_show_all)(jobs, stages)
     if curves:
         curves_rate = STARTING_SECONDS if PREPARING in stages else CURVES_SECONDS if active else None
         st.fragment(run_every=curves_rate)(_curves)(jobs)  # first curves as soon as they exist
     if others:  # other sessions' trainings go on whether this session's do or not
-        busy = any(job.status in ACTIVE for job in state.training_queue().jobs())
+        busy = any(job.status in ACTIVE for job in server.trainings().jobs())
         st.fragment(run_every=OTHERS_SECONDS if busy else None)(_server_queue)()
 
 
@@ -68,7 +68,7 @@ def _show_all(jobs: Callable[[], list[TrainingJob]], stages: tuple[str, ...]) ->
 
 def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
     shown = list(reversed(jobs()))
-    job = next((job for job in shown if job.status == "running"), shown[0] if shown else None)
+    job = next((job for job in shown if job.status == Status.RUNNING), shown[0] if shown else None)
     if job is None:
         return
     progress = job.progress()
@@ -82,46 +82,49 @@ def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
 
 
 def _show(job: TrainingJob) -> None:
-    queue = state.training_queue()
+    trainings = server.trainings()
     progress = job.progress()
     status = progress.status
-    mine = job.owner == state.owner()
+    mine = job.owner == session.owner()
     title = f"Run {for_markdown(job.name or f'#{job.id}')}"
     headline = st.empty()
-    if status == "running" and job.stop_requested and not job.training_ended.is_set():
+    if status == Status.RUNNING and job.stop_requested and not job.training_ended.is_set():
         headline.subheader(f"{title}: stopping...")  # at once; then wait a moment for the loop to end
         job.training_ended.wait(STOP_WAIT_SECONDS)
         progress = job.progress()
         status = progress.status
-    finishing = status == "running" and progress.phase == FINISHING
+    finishing = status == Status.RUNNING and progress.phase == FINISHING
     headline.subheader(f"{title}: {_label(status, finishing, job.stop_requested)}")
     if finishing:
         st.info(f"{'Stopped' if job.stop_requested else 'Trained'} after {progress.epoch} full epoch(s): "
                 "evaluating on the test set and saving...")
-    elif status == "queued":
-        st.info(f"Waiting in the queue, position {queue.position(job)}: "
-                f"{len(queue.running())} training(s) running, at most {queue.max_running} at once. "
-                f"It starts by itself when its turn comes{_wait(queue, job)}.")
-    elif status == "running" and job.stage() == PREPARING:
+    elif status == Status.QUEUED:
+        st.info(f"Waiting in the queue, position {trainings.position(job)}: "
+                f"{len(trainings.running())} training(s) running, at most {trainings.max_running} at once. "
+                f"It starts by itself when its turn comes{_wait(trainings, job)}.")
+    elif status == Status.RUNNING and job.stage() == PREPARING:
         st.progress(0.0, text="Preparing: splitting the images, building the network; the first "
                               "batches follow in a second or two.")
-    elif status == "running":
+    elif status == Status.RUNNING:
         _running(job, progress)
-    elif status in ("finished", "stopped") and progress.run_id:
+    elif status in USABLE and progress.run_id:
         tested = "" if progress.test_accuracy is None else f" Test accuracy: {progress.test_accuracy:.2%}."
         st.success(f"{progress.message}{tested} Saved: it is on the Runs page.")
-    elif status == "diverged":
+    elif status == Status.DIVERGED:
         st.error(f"{progress.message} The run is kept on the Runs page, marked diverged; it is not "
                  "offered for evaluation or drawing.")
     else:
-        (st.error if status == "failed" else st.warning)(f"{status.capitalize()}: {progress.message}")
+        (st.error if status == Status.FAILED else st.warning)(f"{status.capitalize()}: {progress.message}")
 
     if status in ACTIVE and mine and not job.stop_requested:
         # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"
-        st.button("Stop" if status == "running" else "Cancel", key=f"stop-{job.id}",
+        st.button("Stop" if status == Status.RUNNING else "Cancel", key=f"stop-{job.id}",
                   on_click=_stop, args=(job,))
-    if said := st.session_state.pop(f"stopped-{job.id}", None):
-        (st.error if said.startswith("training #") else st.toast)(said)
+    if (outcome := st.session_state.pop(f"stopped-{job.id}", None)) is not None:
+        if isinstance(outcome, NotYours):  # the trainings' own owner check, whatever the page shows
+            st.error(str(outcome))
+        else:
+            st.toast(STOP_SAID.get(outcome, f"It had {outcome} already."))
     if status in ACTIVE and not mine:
         st.caption("Started by another session: only it can stop it.")
 
@@ -145,13 +148,13 @@ def _running(job: TrainingJob, progress) -> None:
                        icon=":material/timer:")
 
 
-def _wait(queue, job: TrainingJob) -> str:
+def _wait(trainings, job: TrainingJob) -> str:
     """How long it may wait, in words: at most the time the trainings ahead of it may take."""
-    seconds = queue.wait_seconds(job)
+    seconds = trainings.wait_seconds(job)
     if seconds is None:
         return ""
     return (f", within about {_duration(seconds)} at most (the trainings ahead of it each stop at the "
-            f"server's limit of {_duration(queue.time_limit)})")
+            f"server's limit of {_duration(trainings.time_limit)})")
 
 
 def _duration(seconds: float) -> str:
@@ -164,35 +167,37 @@ def _duration(seconds: float) -> str:
 
 def _label(status: str, finishing: bool, stop_requested: bool) -> str:
     """What the headline says: the status, or where a running job is in its ending."""
-    if status != "running":
+    if status != Status.RUNNING:
         return status
     if finishing:
         return "stopped" if stop_requested else "trained"
     return "stopping..." if stop_requested else "running"
 
 
+STOP_SAID = {Status.STOPPING: "Stopping after the current group of batches...",
+             Status.CANCELLED: "Cancelled before it started: it has left the queue."}
+
+
 def _stop(job: TrainingJob) -> None:
+    """Stop's callback: what came of it (a Status, or the refusal) is said by the redraw."""
     try:
-        outcome = state.training_queue().stop(job, state.owner())
-    except NotYours as refusal:  # the owner check is the queue's, whatever the page shows
-        said = str(refusal)
-    else:
-        said = ("Stopping after the current group of batches..." if outcome == "stopping" else
-                "Cancelled before it started: it has left the queue.")
-    st.session_state[f"stopped-{job.id}"] = said
+        outcome = server.trainings().stop(job, session.owner())
+    except NotYours as refusal:
+        outcome = refusal
+    st.session_state[f"stopped-{job.id}"] = outcome
 
 
 def _server_queue() -> None:
     """Other sessions' trainings, read-only: what the server is busy with, and who waits."""
-    queue = state.training_queue()
-    me = state.owner()
-    theirs = [job for job in queue.jobs() if job.owner != me and job.status in ACTIVE]
+    trainings = server.trainings()
+    me = session.owner()
+    theirs = [job for job in trainings.jobs() if job.owner != me and job.status in ACTIVE]
     st.subheader("Server queue")
     if not theirs:
-        st.caption(f"No other session's training is queued or running (at most {queue.max_running} "
-                   f"run at once; the queue holds at most {queue.max_queued}).")
+        st.caption(f"No other session's training is queued or running (at most {trainings.max_running} "
+                   f"run at once; the queue holds at most {trainings.max_queued}).")
         return
-    rows = [{"position": str(queue.position(job) or "running"), **job.summary()} for job in theirs]
+    rows = [{"position": str(trainings.position(job) or Status.RUNNING), **job.summary()} for job in theirs]
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", column_config={
         "position": st.column_config.TextColumn(), "progress": st.column_config.ProgressColumn(
             min_value=0.0, max_value=1.0, format="percent")})

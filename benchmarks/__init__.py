@@ -1,0 +1,1 @@
+"""Speed and memory, measured as ratios and medians in one run; results in benchmarks/results/."""

@@ -1,0 +1,48 @@
+"""The dashboard's pages, named once: the navigation (app.py) and every link or switch between
+pages use these paths."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+OVERVIEW = "views/overview.py"
+SAMPLES = "views/samples.py"
+AVERAGES = "views/averages.py"
+NEAREST = "views/nearest.py"
+GRAY_LEVELS = "views/gray_levels.py"
+PREPROCESSING = "views/preprocessing.py"
+MAP = "views/digit_map.py"
+LABEL_AUDIT = "views/label_audit.py"
+TRAIN = "views/train.py"
+RUNS = "views/runs.py"
+SEARCH = "views/search.py"
+EVALUATE = "views/evaluate.py"
+REPLAY = "views/inspect_training.py"
+INSIDE = "views/inspect_inside.py"
+DRAW = "views/draw.py"
+NO_DATA = "views/no_data.py"
+
+
+def navigation() -> dict[str, list]:
+    """The sidebar's sections and pages, with their titles and icons."""
+    return {
+        "Dataset": [
+            st.Page(OVERVIEW, title="Overview", icon=":material/dataset:", default=True),
+            st.Page(SAMPLES, title="Samples", icon=":material/grid_view:"),
+            st.Page(AVERAGES, title="Averages", icon=":material/blur_on:"),
+            st.Page(NEAREST, title="Nearest & farthest", icon=":material/straighten:"),
+            st.Page(GRAY_LEVELS, title="Gray levels", icon=":material/bar_chart:"),
+            st.Page(PREPROCESSING, title="Preprocessing", icon=":material/tune:"),
+            st.Page(MAP, title="Map", icon=":material/scatter_plot:"),
+            st.Page(LABEL_AUDIT, title="Label audit", icon=":material/fact_check:"),
+        ],
+        "Networks": [
+            st.Page(TRAIN, title="Train", icon=":material/model_training:"),
+            st.Page(RUNS, title="Runs", icon=":material/list:"),
+            st.Page(SEARCH, title="Search", icon=":material/travel_explore:"),
+            st.Page(EVALUATE, title="Evaluate", icon=":material/grid_on:"),
+            st.Page(REPLAY, title="Replay training", icon=":material/replay:"),
+            st.Page(INSIDE, title="Inside the network", icon=":material/neurology:"),
+            st.Page(DRAW, title="Draw", icon=":material/draw:"),
+        ],
+    }

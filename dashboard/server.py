@@ -1,0 +1,85 @@
+"""What the whole server shares, whoever visits: its trainings (and their limits), its background
+worker for long computations, and the searches it runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import streamlit as st
+
+from core import runs, search
+from core.tasks import BackgroundTasks
+from core.trainings import Limits, Trainings
+from core.trainings.local import LocalTrainings
+from dashboard.cached_data import mnist
+
+logger = logging.getLogger(__name__)
+
+# Server settings, with their defaults (README: "Settings").
+LIMITS = {
+    "MNIST_EXPLORER_MAX_TRAININGS": 1,  # trainings running at once
+    "MNIST_EXPLORER_MAX_QUEUE": 20,  # trainings queued or running, for the whole server
+    "MNIST_EXPLORER_MAX_QUEUED_PER_SESSION": 3,  # trainings queued or running, per browser session
+    "MNIST_EXPLORER_MAX_TRAINING_MINUTES": 20,  # of training, after which a training is stopped (and kept)
+}
+
+
+@st.cache_resource(show_spinner=False)
+def trainings() -> Trainings:
+    """The server's one set of trainings, shared by every session and outliving them."""
+    running, queued, per_session, minutes = (limit(name) for name in LIMITS)
+    return LocalTrainings(mnist(), limits=Limits(max_running=running, max_queued=queued,
+                                                 max_per_owner=per_session, time_limit=minutes * 60))
+
+
+def limit(name: str) -> int:
+    """A server limit from its environment variable (at least 1), or its default if unset or bad."""
+    raw = os.environ.get(name, "")
+    try:
+        return max(1, int(raw)) if raw else LIMITS[name]
+    except ValueError:
+        logger.warning("%s=%r is not a whole number: using %s", name, raw, LIMITS[name])
+        return LIMITS[name]
+
+
+def runs_folder_problem() -> str:
+    """Why new runs cannot be saved, or '' (checked before a training, not after it)."""
+    try:
+        runs.check_writable()
+    except runs.RunError as error:
+        return str(error)
+    return ""
+
+
+@st.cache_resource(show_spinner=False)
+def background_tasks() -> BackgroundTasks:
+    """The server's one worker for long computations (layouts), shared by every session."""
+    return BackgroundTasks(workers=1)
+
+
+@st.cache_resource
+def _searches() -> tuple[dict[str, search.BackgroundSearch], threading.Lock]:
+    """The searches this server works on, by study name: shared by every session."""
+    return {}, threading.Lock()
+
+
+def running_search(study_name: str) -> search.BackgroundSearch | None:
+    searches, _ = _searches()
+    return searches.get(study_name)
+
+
+def start_search(study_name: str, storage: str, owner: str, trials: int | None,
+                 minutes: float | None) -> str:
+    """Start working on a study in the background; returns why not, or ''. One search per session
+    at a time: its trials go through the same trainings as everyone's, one at a time."""
+    searches, lock = _searches()
+    with lock:
+        if (current := searches.get(study_name)) and current.running:
+            return f"{study_name!r} is already being searched on this server."
+        if mine := [s for s in searches.values() if s.owner == owner and s.running]:
+            return f"You are already running the search {mine[0].study_name!r}: stop it first."
+        searches[study_name] = search.BackgroundSearch(study_name, storage, trainings(), owner, trials,
+                                                       minutes)
+    return ""

@@ -1,0 +1,26 @@
+"""Pages under streamlit.testing's AppTest: a browser session of the real app, run in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+
+
+def open_page(name: str, timeout: float = 120, token: str | None = None, **session_state):
+    """A new browser session (AppTest) on page `name`, with `session_state` set first; with `token`,
+    the same tab reloaded (its URL's owner token). The page must run without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import session
+
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    if token:
+        app.query_params[session.OWNER_PARAM] = token
+    for key, value in session_state.items():
+        app.session_state[key] = value
+    app.run()
+    if name != "overview":  # the first page
+        app.switch_page(f"views/{name}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
