@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core import audit, embedding, evaluation, preprocessing, runs, training
-from core.architecture import DenseLayer, predict_probabilities
+from core.architecture import DenseLayer, TrainingConfig, predict_probabilities
 from core.jobs import TrainingJob
 from tests.conftest import tiny_config
 
@@ -95,13 +95,13 @@ def test_cross_validation_scores_each_image_with_the_run_that_never_trained_on_i
                  for config in audit.cross_validation_configs(base, folds=3)]
     validation = []
     for run in fold_runs:
-        config = training.TrainingConfig.from_dict(run.record["config"])
+        config = TrainingConfig.from_dict(run.record["config"])
         images, _ = evaluation.split_for_run(real_mnist, config, "validation")
         validation.append(predict_probabilities(runs.load_model(run), images))
     indices, probabilities = audit.cross_validated_probabilities(fold_runs, validation)
     assert indices.tolist() == list(range(600)) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     for run, fold_probabilities in zip(fold_runs, validation):
-        hyper = training.TrainingConfig.from_dict(run.record["config"]).hyper
+        hyper = TrainingConfig.from_dict(run.record["config"]).hyper
         trained_on, held_out = preprocessing.split_indices(600, 0.1, hyper.seed, 3, hyper.fold)
         np.testing.assert_allclose(probabilities[held_out], fold_probabilities)
         # the run's own training images got probabilities from the other runs, never from it

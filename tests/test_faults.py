@@ -66,7 +66,8 @@ def test_killed_in_the_middle_of_saving_a_run(real_mnist, tmp_path):
         from pathlib import Path
         from core import runs, training
         from core.data import load_mnist
-        from tests.conftest import open_page, tiny_config
+        from core.jobs import TrainingJob
+        from tests.conftest import tiny_config
 
         original = runs._write_json
         def write_then_hang(path, data):
