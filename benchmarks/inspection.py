@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from core import architecture, inspection, runs
+from core import architecture, inspection, runs, saliency
 from core.data import load_mnist
 from core.jobs import TrainingJob
 from core.training import train
@@ -82,11 +82,11 @@ def main() -> None:
     model = inspection.model_at_epoch(run, 5)
     probe = inspection.ActivationProbe(model)
     report["activations_seconds"] = median_seconds(lambda: probe(data.x_test[0]), 20)
-    baseline = inspection.baseline_image("blurred", data.x_test[0], data.x_train.mean(axis=0))
+    baseline = saliency.baseline_image("blurred", data.x_test[0], data.x_train.mean(axis=0))
     report["saliency_seconds"] = {
-        method: median_seconds(lambda m=method: inspection.saliency(
+        method: median_seconds(lambda m=method: saliency.saliency_map(
             model, data.x_test[0], int(data.y_test[0]), m, baseline), 5)
-        for method in inspection.SALIENCY_METHODS}
+        for method in saliency.SALIENCY_METHODS}
 
     os.environ[runs.RUNS_ENV] = str(folder)
     from streamlit.testing.v1 import AppTest

@@ -120,7 +120,21 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
                                                 verbose=0)
         _, test_accuracy = model.evaluate(data.x_test, targets(config, data.y_test),
                                           batch_size=VALIDATION_BATCH, verbose=0)
-    record = {
+    record = _record(job, model, progress, status, (validation_accuracy, test_accuracy), splits)
+    record |= {"early_stopping": _early_stopping_record(early_stopping, progress),
+               "training_seconds": training_seconds, "dataset": data.source}
+    record["message"] = outcome(record)
+    run = runs.save_run(model, record, root, epochs=epochs_folder)
+    logger.info("training #%s saved as run %s: %s", job.id, run.id, record["message"])
+    return run
+
+
+def _record(job: TrainingJob, model, progress: Progress, status: Status, accuracies: tuple,
+            splits: tuple) -> dict:
+    """What the run's run.json says of the training (the caller adds its timing and data source)."""
+    config = job.config
+    validation_accuracy, test_accuracy = (None if value is None else float(value) for value in accuracies)
+    return {
         "name": job.name or f"{config.preset} {time.strftime('%H:%M:%S')}",
         "status": status,
         "owner": job.owner,
@@ -133,25 +147,17 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         "epochs_run": progress.epoch,
         "epochs_saved": progress.epoch,
         "partial_epoch": progress.partial_epoch,
-        "early_stopping": _early_stopping_record(early_stopping, progress),
         "diverged": progress.diverged,
         "stop_reason": progress.stop_reason or None,
-        "validation_accuracy": validation_accuracy if validation_accuracy is None
-        else float(validation_accuracy),
-        "test_accuracy": test_accuracy if test_accuracy is None else float(test_accuracy),
-        "validation_size": len(x_validation),
-        "train_size": len(x_train),
-        "training_seconds": training_seconds,
+        "validation_accuracy": validation_accuracy,
+        "test_accuracy": test_accuracy,
+        "validation_size": len(splits[2]),
+        "train_size": len(splits[0]),
         "epoch_seconds": progress.epoch_seconds,
-        "dataset": data.source,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "started_at": progress.started,
         "finished_at": time.time(),
     }
-    record["message"] = outcome(record)
-    run = runs.save_run(model, record, root, epochs=epochs_folder)
-    logger.info("training #%s saved as run %s: %s", job.id, run.id, record["message"])
-    return run
 
 
 def _early_stopping_record(callback, progress: Progress) -> dict | None:

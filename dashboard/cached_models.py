@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import audit, embedding, evaluation, inspection, runs
+from core import audit, embedding, evaluation, inspection, runs, saliency
 from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
 from dashboard.cached_data import images_and_labels, map_points, mnist, pixel_statistics
 
@@ -59,7 +59,7 @@ def model_at(run_id: str, epoch: int | None):
 @st.cache_resource(show_spinner=False, max_entries=4)
 def reinitialised_model(run_id: str, epoch: int | None):
     """The same network with fresh random weights, for the saliency sanity check."""
-    return inspection.reinitialised(model_at(run_id, epoch))
+    return saliency.reinitialised(model_at(run_id, epoch))
 
 
 def epoch_probabilities(run: runs.Run, split: str) -> np.ndarray:
@@ -123,7 +123,7 @@ def label_ranking(split: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
 def saliency_maps(run_id: str, epoch: int | None, image: np.ndarray, target: int, method: str,
                   baseline_kind: str) -> tuple[np.ndarray, np.ndarray]:
     """(map of the trained network, map of the same network re-initialised), for "why this answer"."""
-    baseline = inspection.baseline_image(baseline_kind, image, pixel_statistics()[0])
-    trained = inspection.saliency(model_at(run_id, epoch), image, target, method, baseline)
-    random = inspection.saliency(reinitialised_model(run_id, epoch), image, target, method, baseline)
+    baseline = saliency.baseline_image(baseline_kind, image, pixel_statistics()[0])
+    trained = saliency.saliency_map(model_at(run_id, epoch), image, target, method, baseline)
+    random = saliency.saliency_map(reinitialised_model(run_id, epoch), image, target, method, baseline)
     return trained, random

@@ -3,6 +3,8 @@ should try."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from core import search
@@ -41,6 +43,16 @@ def space_form(kind: str) -> search.SearchSpace:
     epochs = columns[2].slider("Epochs per trial", 1, 30, 5, key="search-epochs")
     images = columns[3].select_slider("Training images", [1_000, 2_000, 5_000, 10_000, 20_000, 60_000],
                                       60_000, key="search-images")
+    visible = search.SearchSpace(
+        kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
+        reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
+        separable=YES_NO_BOTH[separable][0], epochs=epochs, train_images=images)
+    return _folded_choices(visible)
+
+
+def _folded_choices(space: search.SearchSpace) -> search.SearchSpace:
+    """`space` with its optimisers, learning rates, batches, augmentation, caps and seed, chosen in
+    an expander: a first search need not touch them."""
     with st.expander("Optimiser, learning rate, batch size, augmentation, size cap, seed"):
         columns = st.columns(3)
         optimizers = columns[0].multiselect("Optimisers", ["adam", "nadam", "rmsprop", "sgd"], ["adam"],
@@ -64,11 +76,7 @@ def space_form(kind: str) -> search.SearchSpace:
             "Multiply-add cap per image (0: none)", 0, 10**10, 0, 50_000, key="search-cost-cap",
             help="Costlier networks are not trained: a trial's minutes grow with its multiply-adds "
                  "(a convnet that never pools can take several times as long as one that does).")
-    return search.SearchSpace(
-        kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
-        reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
-        separable=YES_NO_BOTH[separable][0],
-        activations=activations, optimizers=optimizers, min_learning_rate=low, max_learning_rate=high,
-        batch_sizes=batches,
-        shifts=shifts, label_smoothing=smoothing, epochs=epochs, train_images=images,
-        max_parameters=int(cap), max_multiply_adds=int(cost_cap), seed=int(seed))
+    return dataclasses.replace(
+        space, activations=activations, optimizers=optimizers, min_learning_rate=low, max_learning_rate=high,
+        batch_sizes=batches, shifts=shifts, label_smoothing=smoothing, max_parameters=int(cap),
+        max_multiply_adds=int(cost_cap), seed=int(seed))

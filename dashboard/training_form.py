@@ -79,6 +79,12 @@ def hyperparameters(defaults: Hyperparameters, preset: str) -> Hyperparameters:
         right, "Learning rate", f"lr-{preset}", defaults.learning_rate, options=LEARNING_RATES,
         min_value=0.0, max_value=architecture.MAX_LEARNING_RATE, step=0.0001, format="%.6f"))
 
+    _training_settings(hyper, defaults, preset)
+    return hyper
+
+
+def _training_settings(hyper: Hyperparameters, defaults: Hyperparameters, preset: str) -> None:
+    """Batch, epochs, the learning-rate schedule, smoothing, shifts, validation and the rest."""
     left, right = st.columns(2)
     hyper.batch_size = int(_tuned(left, "Batch size", f"batch-{preset}", defaults.batch_size,
                                   options=POWERS_OF_TWO, min_value=1, step=1))
@@ -121,7 +127,6 @@ def hyperparameters(defaults: Hyperparameters, preset: str) -> Hyperparameters:
         "Training images (the first N)", value=defaults.train_images, min_value=100,
         max_value=architecture.TRAIN_IMAGES, step=1000, key=f"images-{preset}",
         help="Fewer images train faster; validation is taken from these."))
-    return hyper
 
 
 def _tuned(column, label: str, key: str, default, options: list | None = None, **typed):

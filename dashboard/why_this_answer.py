@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core import inspection
+from core import saliency
 from dashboard import cached_models, figures
 
 LEGEND = "red: raises<br>the score<br>blue: lowers it"
@@ -17,15 +17,15 @@ def explain(run_id: str, epoch: int | None, image: np.ndarray, answer: int, key:
     `epoch` None explains the run's final network."""
     left, middle, right = st.columns(3)
     target = left.selectbox("Explain the score of digit", list(range(10)), index=answer, key=f"{key}-digit")
-    method = middle.selectbox("Method", list(inspection.SALIENCY_METHODS), key=f"{key}-method",
-                              format_func=lambda m: inspection.SALIENCY_METHODS[m].split(":")[0])
-    baseline = right.selectbox("Baseline (compared with)", list(inspection.BASELINES), key=f"{key}-base",
-                               format_func=lambda b: f"{b}: {inspection.BASELINES[b]}",
+    method = middle.selectbox("Method", list(saliency.SALIENCY_METHODS), key=f"{key}-method",
+                              format_func=lambda m: saliency.SALIENCY_METHODS[m].split(":")[0])
+    baseline = right.selectbox("Baseline (compared with)", list(saliency.BASELINES), key=f"{key}-base",
+                               format_func=lambda b: f"{b}: {saliency.BASELINES[b]}",
                                disabled=method in ("gradient", "smoothgrad"))
-    st.caption(inspection.SALIENCY_METHODS[method])
+    st.caption(saliency.SALIENCY_METHODS[method])
     trained, random = cached_models.saliency_maps(run_id, epoch, np.asarray(image, np.uint8), target, method,
                                                   baseline)
-    check = inspection.sanity_check(trained, random, image)
+    check = saliency.sanity_check(trained, random, image)
     columns = st.columns([1, 3])
     columns[0].image(figures.enlarged(image, 5), caption="The input", width=140)
     columns[1].plotly_chart(figures.signed_images(

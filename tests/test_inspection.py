@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import embedding, inspection, runs, training
+from core import embedding, inspection, runs, saliency, training
 from core.architecture import ConvLayer, DenseLayer, predict_probabilities, preset
 from core.jobs import TrainingJob
 from tests.conftest import tiny_config
@@ -119,12 +119,12 @@ def best_network(real_mnist, tmp_path_factory):
 
 
 def test_integrated_gradients_are_complete(best_network, real_mnist):
-    logits = inspection.logit_function(best_network)
+    logits = saliency.logit_function(best_network)
     mean_digit = real_mnist.x_train[:5000].mean(axis=0)
     for image, label in zip(real_mnist.x_test[:4], real_mnist.y_test[:4]):
-        for kind in inspection.BASELINES:
-            baseline = inspection.baseline_image(kind, image, mean_digit)
-            attribution = inspection.saliency(best_network, image, int(label), "integrated", baseline)
+        for kind in saliency.BASELINES:
+            baseline = saliency.baseline_image(kind, image, mean_digit)
+            attribution = saliency.saliency_map(best_network, image, int(label), "integrated", baseline)
             scores = np.asarray(logits(np.stack([image, baseline]).astype(np.float32)))[:, label]
             difference = scores[0] - scores[1]
             assert attribution.sum() == pytest.approx(difference, rel=0.05, abs=0.05), kind
@@ -132,53 +132,53 @@ def test_integrated_gradients_are_complete(best_network, real_mnist):
 
 def test_the_sanity_check_agrees_with_the_maps_as_they_are_shown(best_network, real_mnist):
     images, labels = real_mnist.x_test[:20], real_mnist.y_test[:20]
-    random_network = inspection.reinitialised(best_network)
+    random_network = saliency.reinitialised(best_network)
     mean_digit = real_mnist.x_train[:5000].mean(axis=0)
     passed = {}
-    for method in inspection.SALIENCY_METHODS:
+    for method in saliency.SALIENCY_METHODS:
         checks = []
         for image, label in zip(images, labels):
-            baseline = inspection.baseline_image("blurred", image, mean_digit)
-            maps = [inspection.saliency(network, image, int(label), method, baseline)
+            baseline = saliency.baseline_image("blurred", image, mean_digit)
+            maps = [saliency.saliency_map(network, image, int(label), method, baseline)
                     for network in (best_network, random_network)]
-            checks.append(inspection.sanity_check(*maps, image))
+            checks.append(saliency.sanity_check(*maps, image))
         passed[method] = sum(check.passed for check in checks)
         if method == "gradient":  # a dense network's gradient: noise on the border it never learned
             assert all("away from the digit" in c.verdict for c in checks if not c.passed)
     # occlusion, the page's default, explains; plain gradients of a dense network do not (integrated
     # gradients of one look much like those of its random copy: the image's own pixels dominate them)
-    assert list(inspection.SALIENCY_METHODS)[0] == "occlusion"
+    assert list(saliency.SALIENCY_METHODS)[0] == "occlusion"
     assert passed["occlusion"] >= 18 and passed["gradient"] <= 5, passed
 
 
 def test_the_sanity_check_on_maps_whose_answer_is_known():
     image = np.zeros((28, 28), np.uint8)
     image[6:22, 12:16] = 255  # a "1"
-    on_digit = np.where(inspection.digit_region(image), 1.0, 0.0) * np.linspace(1, 2, 28)
+    on_digit = np.where(saliency.digit_region(image), 1.0, 0.0) * np.linspace(1, 2, 28)
     noise = np.random.default_rng(0).normal(0, 1, (28, 28))
-    border_noise = np.where(inspection.digit_region(image), 0.0, noise)
-    faint = inspection.sanity_check(on_digit, 0.05 * on_digit, image)  # shown: a blank map beside it
+    border_noise = np.where(saliency.digit_region(image), 0.0, noise)
+    faint = saliency.sanity_check(on_digit, 0.05 * on_digit, image)  # shown: a blank map beside it
     assert faint.passed and "nearly blank (20 times fainter)" in faint.verdict
-    same = inspection.sanity_check(on_digit, 0.9 * on_digit + 0.01 * noise, image)
+    same = saliency.sanity_check(on_digit, 0.9 * on_digit + 0.01 * noise, image)
     assert not same.passed and same.verdict.startswith("Too similar")
-    different = inspection.sanity_check(on_digit, noise, image)
+    different = saliency.sanity_check(on_digit, noise, image)
     assert different.passed and "looks different" in different.verdict
-    border = inspection.sanity_check(border_noise, noise, image)
+    border = saliency.sanity_check(border_noise, noise, image)
     assert not border.passed and "away from the digit" in border.verdict
-    assert not inspection.sanity_check(np.zeros((28, 28)), noise, image).passed
+    assert not saliency.sanity_check(np.zeros((28, 28)), noise, image).passed
 
 
 def test_every_method_gives_a_map(best_network, real_mnist):
     images, labels = real_mnist.x_test[:20], real_mnist.y_test[:20]
-    baseline = inspection.baseline_image("gray", images[0], images.mean(axis=0))
-    for method in inspection.SALIENCY_METHODS:
-        found = inspection.saliency(best_network, images[0], int(labels[0]), method, baseline)
+    baseline = saliency.baseline_image("gray", images[0], images.mean(axis=0))
+    for method in saliency.SALIENCY_METHODS:
+        found = saliency.saliency_map(best_network, images[0], int(labels[0]), method, baseline)
         assert found.shape == (28, 28) and np.isfinite(found).all() and np.abs(found).max() > 0
     # occlusion, against a brute-force computation: pixel (0, 0) is covered by one patch only
-    occluded = inspection.saliency(best_network, images[0], int(labels[0]), "occlusion", baseline)
+    occluded = saliency.saliency_map(best_network, images[0], int(labels[0]), "occlusion", baseline)
     covered = images[0].astype(np.float32).copy()
     covered[:4, :4] = baseline[:4, :4]
-    scores = np.asarray(inspection.logit_function(best_network)(
+    scores = np.asarray(saliency.logit_function(best_network)(
         np.stack([images[0].astype(np.float32), covered])))[:, labels[0]]
     assert occluded[0, 0] == pytest.approx(scores[0] - scores[1], abs=1e-4)
 

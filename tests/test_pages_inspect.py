@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import inspection, runs, training
+from core import inspection, runs, saliency, training
 from core.architecture import ConvLayer
 from core.jobs import TrainingJob
 from core.status import ACTIVE
@@ -68,7 +68,7 @@ def test_inside_the_network_shows_layers_activations_and_why(replayable, real_mn
     if isinstance(bars, dict):  # plotly's typed-array encoding
         bars = np.frombuffer(base64.b64decode(bars["bdata"]), dtype=bars["dtype"])
     np.testing.assert_allclose(bars, expected, atol=1e-5)  # the drawn digit's probabilities
-    for method in inspection.SALIENCY_METHODS:
+    for method in saliency.SALIENCY_METHODS:
         app.selectbox(key="inspect-why-method").set_value(method).run()
         assert not app.exception, method
         verdicts = [a.value for a in [*app.success, *app.warning] if "Sanity check" in a.value]

@@ -34,6 +34,16 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
         x = layers.AveragePooling2D(2, name="average_2x2")(x)
     elif config.reduction == "crop20":
         x = layers.Cropping2D(4, name="centre_20x20")(x)
+    outputs = layers.Dense(10, activation="softmax", name="digit")(_hidden_layers(config, x))
+    model = keras.Model(inputs, outputs, name=config.preset)
+    _compile(model, config)
+    return model
+
+
+def _hidden_layers(config: TrainingConfig, x):
+    """The convolutions, then the dense layers, each with its batch norm, pooling and dropout."""
+    from keras import layers
+
     for layer in config.conv:
         convolution = layers.SeparableConv2D if layer.separable else layers.Conv2D
         x = convolution(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
@@ -50,8 +60,12 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
             x = layers.BatchNormalization()(x)
         if layer.dropout:
             x = layers.Dropout(layer.dropout)(x)
-    outputs = layers.Dense(10, activation="softmax", name="digit")(x)
-    model = keras.Model(inputs, outputs, name=config.preset)
+    return x
+
+
+def _compile(model, config: TrainingConfig) -> None:
+    import keras
+
     hyper = config.hyper
     settings = {"learning_rate": learning_rate(config)}
     if hyper.optimizer in WITH_BETAS:
@@ -63,7 +77,6 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
         if hyper.label_smoothing else "sparse_categorical_crossentropy"
     model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"],
                   steps_per_execution=steps_per_execution(config))
-    return model
 
 
 def is_feature_layer(layer) -> bool:

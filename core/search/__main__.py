@@ -24,9 +24,7 @@ logger = logging.getLogger("core.search")
 YES_NO_BOTH = {"no": [False], "yes": [True], "both": [False, True]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    from core.data import MnistUnavailable, load_mnist
-
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.search", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="create a study and work on it")
@@ -56,7 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     for command in (start, worker):
         command.add_argument("--trials", type=int, default=None, help="stop once the study has this many")
         command.add_argument("--minutes", type=float, default=None, help="stop starting trials after this")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.data import MnistUnavailable, load_mnist
+
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     storage = args.storage or default_storage()
     try:

@@ -11,7 +11,7 @@ import time
 
 import optuna
 
-from core import runs
+from core import run_records, runs
 from core.jobs import TERMINAL, Refused
 from core.search.space import suggest, why_not_trained
 from core.search.storage import HEARTBEAT_SECONDS, load_study, study_space
@@ -49,7 +49,7 @@ def run_trial(trial, trainings: Trainings, owner: str, stop: threading.Event) ->
         # over the cap for ever).
         trial.set_constraint("not trained", violation)
         raise optuna.TrialPruned(reason)
-    name, tag = f"{study_name} #{trial.number}", f"{runs.SEARCH_TAG}{study_name}:{trial.number}"
+    name, tag = f"{study_name} #{trial.number}", f"{run_records.SEARCH_TAG}{study_name}:{trial.number}"
     while True:  # the server's trainings are shared: wait for room, like anyone else
         try:
             job = trainings.submit(config, name=name, owner=owner, tag=tag)

@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core import architecture, drawing, runs
+from core import architecture, drawing, run_records, runs
 from core.architecture import predict_probabilities
 from core.jobs import Refused
 from core.status import ACTIVE
@@ -29,16 +29,16 @@ if not usable:
             "the 'sprint' convnet, about 99% of the test digits right after 10-20 seconds here.")
     trainings = server.trainings()
     # One default network for everyone: whoever asks while one is on its way follows that one.
-    default = trainings.latest(runs.DEFAULT_NETWORK_TAG)
+    default = trainings.latest(run_records.DEFAULT_NETWORK_TAG)
     on_its_way = default is not None and default.status in ACTIVE
     if st.button("Train a default network", type="primary", disabled=on_its_way):
         try:
             trainings.submit(architecture.preset("sprint"), "default: sprint convnet", owner=session.owner(),
-                         tag=runs.DEFAULT_NETWORK_TAG)
+                         tag=run_records.DEFAULT_NETWORK_TAG)
         except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
-    if trainings.latest(runs.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
-        live_trainings.follow(lambda: [trainings.latest(runs.DEFAULT_NETWORK_TAG)], curves=False)
+    if trainings.latest(run_records.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
+        live_trainings.follow(lambda: [trainings.latest(run_records.DEFAULT_NETWORK_TAG)], curves=False)
     st.stop()
 
 run = components.run_picker(st, usable, session.DRAW_RUN)

@@ -1,7 +1,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import runs
+from core import run_records, runs
 from core.status import SAVED, Status
 from dashboard import figures, pages, session
 from dashboard.text import said
@@ -31,7 +31,7 @@ table = pd.DataFrame([{
     "parameters": run.record.get("parameters"),
     "epochs": run.record.get("epochs_run"),
     "made by": made_by(run),
-    "trained for": runs.trained_for(run.record),
+    "trained for": run_records.trained_for(run.record),
     "architecture": run.record.get("description", ""),
     "preset": run.record.get("config", {}).get("preset", ""),
     "seconds": run.record.get("training_seconds"),

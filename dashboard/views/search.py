@@ -1,12 +1,11 @@
 import logging
 import time
 
-import pandas as pd
 import streamlit as st
 
 from core import search
 from core.architecture import ConfigError
-from dashboard import components, search_charts, search_form, server, session
+from dashboard import search_form, search_results, server, session
 from dashboard.text import for_markdown, said
 
 logger = logging.getLogger(__name__)
@@ -111,44 +110,7 @@ def follow() -> None:
     if polling and not (handle and handle.running):
         st.rerun()  # the search ended: draw the page once more, without polling
     if study.trials:
-        results(study)
-
-
-def results(study) -> None:
-    rows = search.trial_rows(study)
-    front = search.pareto_front(study)
-    columns = st.columns(3)
-    columns[0].metric("Results", sum(row["state"] == "result" for row in rows))
-    done = [row for row in rows if row["state"] == "result"]
-    best = max((row["validation accuracy"] for row in done), default=None)
-    columns[1].metric("Best validation accuracy", f"{best:.2%}" if done else "-")
-    target = columns[2].number_input("Smallest with test accuracy ≥ (%)", 10.0, 100.0, 95.0, 0.5,
-                                     key="search-target")
-    if smallest := search.smallest_reaching(study, target / 100):
-        columns[2].success(f"Trial #{smallest.number}: {smallest.user_attrs['architecture']}, "
-                           f"{smallest.values[1]:,.0f} parameters, "
-                           f"{smallest.user_attrs['test_accuracy']:.2%} test")
-    elif done:
-        columns[2].caption("No result reaches it yet.")
-    if front:
-        st.subheader("Accuracy against size")
-        st.caption(f"{len(front)} trial(s) on the Pareto front (red): no other trial is both more accurate "
-                   "and smaller. Hover for the architecture; click a point to open its run.")
-        figure = search_charts.pareto_figure(study)
-        event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key="search-front")
-        if picked := components.selected_rows(event, figure):
-            search_charts.open_run(next(row for row in rows if row["trial"] == picked[0]))
-    st.dataframe(pd.DataFrame(rows).drop(columns=["params"]), hide_index=True, column_config={
-        "validation accuracy": st.column_config.NumberColumn(format="percent"),
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
-        "trainable parameters": st.column_config.NumberColumn(format="localized")})
-    if len(done) >= 2:
-        charts = search_charts.other_figures(study)
-        for tab, figure in zip(st.tabs(list(charts)), charts.values()):
-            if isinstance(figure, str):  # why it cannot be drawn yet
-                tab.caption(figure)
-            else:
-                tab.plotly_chart(figure)
+        search_results.show(study)
 
 
 follow()
