@@ -87,8 +87,10 @@ def test_runs_epochs_replays_from_the_terminal_and_fills_the_cache(tmp_path, rea
     assert replayed.returncode == 0, replayed.stderr
     test_line = next(line for line in replayed.stdout.splitlines() if line.startswith("test accuracy"))
     assert test_line.count("%") == 2
-    final = f"{run.record['test_accuracy']:.2%}"
-    assert test_line.endswith(f"2: {final}")  # the last epoch is the saved network
+    last = float(test_line.rsplit("2: ", 1)[1].rstrip("%")) / 100
+    # the last epoch is the saved network (read through the float16 cache: an image or two whose two
+    # likeliest digits are all but tied may tip either way)
+    assert last == pytest.approx(run.record["test_accuracy"], abs=3e-4)
     assert (run.folder / runs.PREDICTIONS_DIR / "test.npy").is_file()
 
 
