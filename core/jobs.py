@@ -74,6 +74,7 @@ class Progress:
     partial_epoch: dict | None = None  # {"epoch", "batches", "of"}: an epoch interrupted by Stop
     diverged: dict | None = None  # {"epoch", "batch", "loss"}: where the loss stopped being finite
     started: float | None = None  # time.time()
+    training_started: float | None = None  # its first epoch began (the data split, the network built)
     finished: float | None = None
     message: str = ""
     run_id: str | None = None
@@ -203,7 +204,7 @@ class TrainingJob:
     def stop_if_out_of_time(self) -> None:
         """Stop a job that has trained for longer than its time limit, saying so."""
         with self._lock:
-            started = self._progress.started
+            started = self._progress.training_started
             if (self.time_limit is None or started is None or self._stop.is_set()
                     or time.time() - started < self.time_limit):
                 return

@@ -37,7 +37,7 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path, vali
 
         def on_train_begin(self, logs=None):
             job.update(batches=batches, batches_per_report=self.model.steps_per_execution,
-                       phase=TRAINING)
+                       phase=TRAINING, training_started=time.time())
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch_started = time.perf_counter()

@@ -139,8 +139,8 @@ def _running(job: TrainingJob, progress) -> None:
     if progress.batches_per_report > 1:
         st.caption(f"Batches run {progress.batches_per_report} at a time: progress (and Stop) "
                    "moves in such steps.")
-    if job.time_limit is not None and eta is not None and progress.started is not None:
-        left = job.time_limit - (time.time() - progress.started)
+    if job.time_limit is not None and eta is not None and progress.training_started is not None:
+        left = job.time_limit - (time.time() - progress.training_started)
         if eta > left:
             st.warning(f"At this pace it needs about {_duration(eta)} more, but the server stops every "
                        f"training after {_duration(job.time_limit)} of training: this one will be "

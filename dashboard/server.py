@@ -11,8 +11,7 @@ import streamlit as st
 
 from core import runs, search
 from core.tasks import BackgroundTasks
-from core.trainings import Limits, Trainings
-from core.trainings.local import LocalTrainings
+from core.trainings import Limits, Trainings, open_trainings
 from dashboard.cached_data import mnist
 
 logger = logging.getLogger(__name__)
@@ -28,10 +27,11 @@ LIMITS = {
 
 @st.cache_resource(show_spinner=False)
 def trainings() -> Trainings:
-    """The server's one set of trainings, shared by every session and outliving them."""
+    """The server's one set of trainings, shared by every session and outliving them: in this
+    process, or on Redis (MNIST_EXPLORER_REDIS_URL), where they also outlive the server."""
     running, queued, per_session, minutes = (limit(name) for name in LIMITS)
-    return LocalTrainings(mnist(), limits=Limits(max_running=running, max_queued=queued,
-                                                 max_per_owner=per_session, time_limit=minutes * 60))
+    return open_trainings(mnist, Limits(max_running=running, max_queued=queued, max_per_owner=per_session,
+                                        time_limit=minutes * 60))
 
 
 def limit(name: str) -> int:

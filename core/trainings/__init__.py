@@ -4,19 +4,30 @@
 the whole server, per training's time), and lets only a job's owner stop or cancel it. Its jobs
 offer the same reading and the same controls (`core.jobs.TrainingJob`'s), wherever they train:
 
-    local    in worker threads of this process (a student's laptop: nothing to start)
+    local      in worker threads of this process (a student's laptop: nothing to start)
+    on_redis   on RQ workers over Redis, when MNIST_EXPLORER_REDIS_URL is set (a classroom server:
+               every core, and any machine that joins with `python -m core.trainings.worker`)
+    worker     the worker's command and the job it runs
 """
 
 from __future__ import annotations
 
+import os
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from core.architecture import TrainingConfig
 from core.jobs import TERMINAL, AlreadyQueued, NotYours, OwnerLimit, ServerFull
 from core.status import ACTIVE, Status
+
+REDIS_ENV = "MNIST_EXPLORER_REDIS_URL"
+
+
+class TrainingsUnreachable(Exception):
+    """The training server (Redis) cannot be reached: nothing can be queued or followed now."""
 
 
 @dataclass
@@ -50,6 +61,10 @@ class Trainings(ABC):
     @property
     def time_limit(self) -> float | None:
         return self.limits.time_limit
+
+    def problem(self) -> str:
+        """Why trainings cannot be queued or followed now, in words, or '' (always '' in-process)."""
+        return ""
 
     @abstractmethod
     def submit(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL, tag: str = ""):
@@ -122,5 +137,17 @@ def _seconds_left(job) -> float | None:
     eta = progress.eta_seconds()
     if job.time_limit is None:
         return eta
-    left = max(0.0, job.time_limit - (time.time() - (progress.started or time.time())))
+    left = max(0.0, job.time_limit - (time.time() - (progress.training_started or time.time())))
     return left if eta is None else min(eta, left)
+
+
+def open_trainings(data: Callable, limits: Limits, root: Path | None = None) -> Trainings:
+    """The server's trainings: on Redis when MNIST_EXPLORER_REDIS_URL is set, else in this process
+    (`data()` gives MNIST, which only trainings in this process need)."""
+    if url := os.environ.get(REDIS_ENV):
+        from core.trainings.on_redis import RedisTrainings
+
+        return RedisTrainings(url, limits, root)
+    from core.trainings.local import LocalTrainings
+
+    return LocalTrainings(data(), root, limits)

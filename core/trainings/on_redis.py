@@ -1,0 +1,325 @@
+"""Trainings on RQ workers over Redis: every core of a classroom server, and any machine that joins.
+
+Jobs wait in an RQ queue; each worker (`python -m core.trainings.worker`) trains one at a time in a
+fresh process, publishes its progress, and returns its run as one archive. This side (the dashboard,
+or the command line) queues them within the limits, reads their progress, stops them, and saves each
+finished run in its runs folder, whole, once (a run that finished while it was down is saved when
+it starts again). A job whose process stops renewing its "alive" key is failed as "worker lost".
+
+Job handles (`RemoteJob`) offer what `core.jobs.TrainingJob` offers the pages; each reads Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.command import send_stop_job_command
+from rq.job import Job, JobStatus
+from rq.worker import Worker
+
+from core import run_archives
+from core.architecture import TrainingConfig
+from core.jobs import FINISHING, PREPARING, TERMINAL, Progress
+from core.status import ACTIVE, Status
+from core.trainings import Limits, Trainings, TrainingsUnreachable, keys
+from core.trainings.worker import train_in_worker
+from core.urls import safe_url
+
+logger = logging.getLogger(__name__)
+
+# A stop not answered within this long (a worker stuck outside its batches) is forced by RQ's own
+# stop command: the process is ended, and its last partial epoch with it.
+FORCE_STOP_SECONDS = 5.0
+# A started job is taken for lost when its "alive" key has been gone this long (or never came).
+LOST_AFTER_SECONDS = keys.ALIVE_TTL + 4
+# Beyond its time limit, a job gets this long to evaluate and save before RQ ends it.
+SAVING_SECONDS = 300
+WATCH_SECONDS = 0.5  # how often this side looks for runs to save, stops to force, workers lost
+
+
+class RemoteJob:
+    """A training queued on Redis, as the pages see it (the same reading and controls as a
+    TrainingJob). It reads Redis again when its last reading is older than FRESH_SECONDS: a page
+    asks a job many things in one redraw, a test waits on one for minutes."""
+
+    FRESH_SECONDS = 0.25
+
+    def __init__(self, trainings: RedisTrainings, rq_job: Job, progress: dict | None, alive: bool):
+        meta = rq_job.meta
+        self.trainings = trainings
+        self.id = meta.get("number", rq_job.id)
+        self.name, self.owner = meta.get("name", ""), meta.get("owner", TERMINAL)
+        self.tag = meta.get("tag", "")
+        self.config = TrainingConfig.from_dict(meta["config"])
+        self.time_limit = meta.get("time_limit")
+        self._read(rq_job, progress, alive)
+        self.done = _Waiter(self, lambda job: job.status not in ACTIVE)
+        self.training_ended = _Waiter(self, lambda job: job.status not in ACTIVE
+                                      or job.stage() == FINISHING)
+
+    def _read(self, rq_job: Job, progress: dict | None, alive: bool) -> None:
+        self.rq_job, self._alive, self._read_at = rq_job, alive, time.monotonic()
+        self._progress = _progress(progress, self.config)
+        self._rq_status = rq_job.get_status(refresh=False)
+
+    def _fresh(self) -> RemoteJob:
+        if time.monotonic() - self._read_at > self.FRESH_SECONDS and (
+                now := self.trainings.job(self.rq_job.id)) is not None:
+            self._read(now.rq_job, None, now._alive)
+            self._progress = now._progress
+        return self
+
+    def refresh(self) -> RemoteJob:
+        self._read_at = -1.0
+        return self._fresh()
+
+    @property
+    def status(self) -> Status:
+        return self._status()[0]
+
+    def _status(self) -> tuple[Status, str]:
+        """(status, message): RQ's status read with this side's own records of how it ended."""
+        self._fresh()
+        meta, rq = self.rq_job.meta, self._rq_status
+        if outcome := meta.get("outcome"):  # saved, or failed by this side (worker lost)
+            return Status(outcome["status"]), outcome["message"]
+        if rq in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, JobStatus.CREATED):
+            return Status.QUEUED, ""
+        if rq == JobStatus.CANCELED:
+            return Status.CANCELLED, "cancelled before it started: nothing was trained"
+        if rq in (JobStatus.STARTED, JobStatus.FINISHED):  # a finished one is running until saved
+            return Status.RUNNING, ""
+        if self.trainings.stop_was_asked(self.rq_job.id):
+            return Status.STOPPED, ("stopped by force: its worker did not answer within "
+                                    f"{FORCE_STOP_SECONDS:g} s; its run was not saved")
+        reason = (self.rq_job.exc_info or "").strip().splitlines()
+        return Status.FAILED, reason[-1] if reason else f"RQ says the job {rq}"
+
+    def stage(self) -> str:
+        status = self.status
+        if status != Status.RUNNING:
+            return status
+        if self._rq_status == JobStatus.FINISHED:
+            return FINISHING  # trained: its run is being saved on this side
+        if self._progress.status != Status.RUNNING:  # taken by a worker, not yet heard from
+            return PREPARING
+        return self._progress.stage()
+
+    def progress(self) -> Progress:
+        status, message = self._status()
+        progress = Progress(**{**vars(self._progress), "status": status,
+                               "message": message or self._progress.message})
+        if self._rq_status == JobStatus.FINISHED and status == Status.RUNNING:
+            progress.phase = FINISHING
+        if outcome := self.rq_job.meta.get("outcome"):
+            progress.run_id, progress.test_accuracy = outcome.get("run_id"), outcome.get("test_accuracy")
+            progress.finished = outcome.get("finished")
+        return progress
+
+    def summary(self) -> dict:
+        return {"name": self.name or f"#{self.id}", "status": str(self.status),
+                "architecture": self.config.describe(), "progress": self._progress.fraction_done(),
+                "worker": self.rq_job.meta.get("worker", "") or (self.rq_job.worker_name or "")}
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.trainings.stop_was_asked(self.rq_job.id)
+
+    def stop(self) -> Status:
+        return self.trainings.stop_job(self)
+
+
+class _Waiter:
+    """What a TrainingJob's Event offers (wait, is_set), for a condition read from Redis."""
+
+    def __init__(self, job: RemoteJob, condition):
+        self.job, self.condition = job, condition
+
+    def is_set(self) -> bool:
+        return self.condition(self.job.refresh())
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+
+def _progress(published: dict | None, config: TrainingConfig) -> Progress:
+    """The progress its worker published (or, before it did, that of a job not started)."""
+    if not published:
+        return Progress(epochs=config.hyper.epochs, batches=config.steps_per_epoch())
+    published = {key: value for key, value in published.items() if key in Progress.__dataclass_fields__}
+    published["batch_points"] = [tuple(point) for point in published.get("batch_points", [])]
+    return Progress(**published)
+
+
+class RedisTrainings(Trainings):
+    """Trainings queued on Redis for RQ workers. With `collect`, this process saves finished runs in
+    `root` and watches the running ones (the dashboard and the command line do; a worker does not)."""
+
+    def __init__(self, url: str, limits: Limits | None = None, root: Path | None = None,
+                 collect: bool = True):
+        super().__init__(limits or Limits(), root)
+        self.url = url
+        self.connection = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
+                                         health_check_interval=10)
+        self.queue = Queue(keys.QUEUE, connection=self.connection)
+        self._stop_asked: dict[str, float] = {}  # RQ job id: when this process asked it to stop
+        if collect:
+            threading.Thread(target=self._watch, daemon=True, name="trainings-watch").start()
+
+    # --- reading ------------------------------------------------------------------------------
+    def problem(self) -> str:
+        try:
+            self.connection.ping()
+        except RedisError as error:
+            return (f"The training server (Redis at {safe_url(self.url)}) cannot be reached: {error}. "
+                    "Trainings cannot be started or followed until it is back.")
+        return ""
+
+    @property
+    def max_running(self) -> int:
+        """As many as there are workers listening (at least one, for the estimates)."""
+        try:
+            return max(1, Worker.count(queue=self.queue))
+        except RedisError:
+            return 1
+
+    def workers(self) -> list[str]:
+        return [worker.name for worker in Worker.all(queue=self.queue)]
+
+    def jobs(self, owner: str | None = None) -> list[RemoteJob]:
+        try:
+            ids = [job_id.decode() for job_id in self.connection.lrange(keys.JOBS, 0, -1)]
+            rq_jobs = [job for job in Job.fetch_many(ids, connection=self.connection) if job is not None]
+            found = self._snapshots(rq_jobs)
+        except RedisError as error:
+            raise TrainingsUnreachable(f"the training server cannot be reached: {error}") from error
+        return [job for job in found if owner is None or job.owner == owner]
+
+    def job(self, rq_id: str) -> RemoteJob | None:
+        try:
+            rq_job = Job.fetch(rq_id, connection=self.connection)
+        except Exception:  # deleted, expired
+            return None
+        return self._snapshots([rq_job])[0]
+
+    def _snapshots(self, rq_jobs: list[Job]) -> list[RemoteJob]:
+        if not rq_jobs:
+            return []
+        pipeline = self.connection.pipeline()
+        for job in rq_jobs:
+            pipeline.get(keys.progress(job.id))
+            pipeline.exists(keys.alive(job.id))
+        answers = pipeline.execute()
+        return [RemoteJob(self, job, json.loads(progress) if progress else None, bool(alive))
+                for job, progress, alive in zip(rq_jobs, answers[::2], answers[1::2])]
+
+    def stop_was_asked(self, rq_id: str) -> bool:
+        return bool(self.connection.exists(keys.stop(rq_id)))
+
+    # --- controls -----------------------------------------------------------------------------
+    def submit(self, config: TrainingConfig, name: str = "", owner: str = TERMINAL, tag: str = ""):
+        from core import runs
+
+        config, name = config.check(), runs.clean_name(name)
+        try:
+            with self.connection.lock(keys.SUBMIT_LOCK, timeout=30, blocking_timeout=30):
+                self.refuse_if_over_limits(config, name, owner)
+                number = int(self.connection.incr(keys.NUMBERS))
+                spec = {"config": config.to_dict(), "name": name, "owner": owner, "tag": tag,
+                        "time_limit": self.time_limit, "number": number}
+                rq_job = self.queue.enqueue(
+                    train_in_worker, spec, meta={**spec, "submitted": time.time()},
+                    job_timeout=(self.time_limit + SAVING_SECONDS) if self.time_limit else -1,
+                    result_ttl=keys.KEPT_SECONDS, failure_ttl=keys.KEPT_SECONDS, ttl=keys.KEPT_SECONDS,
+                    description=f"#{number} {name or config.describe()}")
+                pipeline = self.connection.pipeline()
+                pipeline.rpush(keys.JOBS, rq_job.id)
+                pipeline.ltrim(keys.JOBS, -keys.KEPT_JOBS, -1)
+                pipeline.execute()
+        except RedisError as error:
+            raise TrainingsUnreachable(f"the training server cannot be reached: {error}") from error
+        logger.info("queued #%s %r for %s on %s", number, name, owner, safe_url(self.url))
+        return self.job(rq_job.id)
+
+    def stop_job(self, job: RemoteJob) -> Status:
+        """A queued job is cancelled at once; a running one is asked to stop after its current group
+        of batches (forced, should it not answer)."""
+        status = job.refresh().status
+        if status == Status.QUEUED:
+            try:
+                job.rq_job.cancel()
+                return Status.CANCELLED
+            except Exception:  # taken by a worker meanwhile: then it is stopped as a running one
+                logger.info("job %s started as it was cancelled: stopping it", job.rq_job.id)
+        elif status != Status.RUNNING:
+            return status
+        self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
+        self._stop_asked[job.rq_job.id] = time.monotonic()
+        return Status.STOPPING
+
+    # --- watching: saving finished runs, forcing stops, failing lost jobs --------------------------
+    def _watch(self) -> None:
+        while True:
+            try:
+                for job in self.jobs():
+                    self._look_after(job)
+            except Exception:  # Redis away, a damaged archive: said, then looked at again
+                logger.exception("watching the trainings on %s", safe_url(self.url))
+            time.sleep(WATCH_SECONDS)
+
+    def _look_after(self, job: RemoteJob) -> None:
+        rq_id, rq = job.rq_job.id, job._rq_status
+        if job.rq_job.meta.get("outcome"):
+            return
+        if rq == JobStatus.FINISHED:
+            self._save(job)
+        elif rq == JobStatus.STARTED:
+            asked = self._stop_asked.get(rq_id)
+            if asked is not None and time.monotonic() - asked > FORCE_STOP_SECONDS:
+                logger.warning("job %s did not stop within %s s: stopped by force", rq_id, FORCE_STOP_SECONDS)
+                send_stop_job_command(self.connection, rq_id)
+                del self._stop_asked[rq_id]
+            elif not job._alive and self._silent_for(job) > LOST_AFTER_SECONDS:
+                self._end(job, Status.FAILED, "worker lost: the process training it stopped answering "
+                          "(killed, or its machine switched off); nothing was saved")
+
+    def _silent_for(self, job: RemoteJob) -> float:
+        """Seconds since its worker last showed signs of life (or since it started)."""
+        started = job.rq_job.started_at.timestamp() if job.rq_job.started_at else time.time()
+        return time.time() - max(started, job._progress.started or started)
+
+    def _save(self, job: RemoteJob) -> None:
+        """Save a finished job's run here, once, whoever else looks (a claim in Redis)."""
+        rq_id = job.rq_job.id
+        if not self.connection.set(keys.saving(rq_id), 1, nx=True, ex=600):
+            return
+        try:
+            result = job.rq_job.return_value()
+            if result is None:  # results expired, or gone
+                self._end(job, Status.FAILED, "its result is gone from Redis: nothing could be saved")
+                return
+            run = run_archives.unpack(result["archive"], self.root) if result.get("archive") else None
+            status = Status(result["status"]) if run is None else Status(run.status)
+            self._end(job, status, result["message"], run_id=run.id if run else None,
+                      test_accuracy=result.get("test_accuracy"), worker=result.get("host", ""))
+            logger.info("job #%s saved as run %s", job.id, run.id if run else "(none)")
+        except Exception:
+            self.connection.delete(keys.saving(rq_id))  # another look will try again
+            raise
+
+    def _end(self, job: RemoteJob, status: Status, message: str, **more) -> None:
+        job.rq_job.meta["outcome"] = {"status": str(status), "message": message, "finished": time.time(),
+                                      **more}
+        job.rq_job.save_meta()

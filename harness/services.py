@@ -1,0 +1,111 @@
+"""Throwaway services for the tests and the benchmarks: a Redis server and RQ training workers, each
+on a free loopback port or in a folder of its own, removed afterwards. `make test` installs Debian's
+redis-server; nothing here downloads anything."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness.browser import ARTIFACTS, ROOT, free_port
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisServer:
+    """A redis-server of its own: on a free loopback port, its files in `folder`, append-only
+    persistence on (as `make serve` runs it), so that a restart keeps what was queued."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> RedisServer:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        from redis import Redis
+
+        client, deadline = Redis.from_url(self.url), time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return self
+            except Exception as error:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    code = self.process.poll()
+                    raise RuntimeError(f"redis-server did not start (exit code {code})") from error
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(15)
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A running throwaway Redis; yields it (its `url`), removes it and its files afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="mnist-explorer-redis-"))
+    server = RedisServer(folder).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class TrainingWorker:
+    """`python -m core.trainings.worker` in a process of its own, with a runs folder of its own (as
+    on another machine: it shares no disk with the dashboard)."""
+
+    def __init__(self, url: str, name: str, runs_folder: Path, threads: int = 1):
+        self.name = name
+        runs_folder.mkdir(parents=True, exist_ok=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log = open(ARTIFACTS / f"worker-{name}-{os.getpid()}.log", "w")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "core.trainings.worker", "--url", url, "--name", name,
+             "--threads", str(threads)],
+            cwd=ROOT, env={**os.environ, "MNIST_EXPLORER_RUNS": str(runs_folder)},
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and the training it runs (a machine switched off)."""
+        import psutil
+
+        victims = [self.process.pid] + [child.pid for child in psutil.Process(self.process.pid).children(
+            recursive=True)]
+        horses = [p.pid for p in psutil.process_iter(["environ"]) if _horse_of(p, self.name)]
+        for pid in victims + horses:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+def _horse_of(process, worker_name: str) -> bool:
+    """Whether `process` is a training spawned by the worker named `worker_name` (RQ names it in
+    the environment of the process it spawns, in a process group of its own)."""
+    try:
+        return (process.info.get("environ") or {}).get("RQ_WORKER_ID") == worker_name
+    except Exception:
+        return False

@@ -1,0 +1,98 @@
+"""Trainings on RQ workers over a real Redis: what only a queue of processes can show. Two owners
+train in parallel on two workers; a worker killed mid-training is said to be lost and the next job
+goes to the other; a restarted dashboard finds its trainings running; a restarted Redis keeps what
+was queued; a Redis that goes away is said, and the dashboard recovers when it is back."""
+
+import time
+
+import pytest
+
+from core import runs
+from core.status import Status
+from core.trainings import Limits, TrainingsUnreachable
+from core.trainings.on_redis import RedisTrainings
+from harness.services import TrainingWorker, redis_server
+from tests.conftest import tiny_config
+
+pytestmark = pytest.mark.real_data
+LONG = dict(epochs=200, train_images=20_000)
+
+
+@pytest.fixture
+def redis():
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def two_workers(redis, tmp_path):
+    workers = [TrainingWorker(redis.url, f"w{n}-{tmp_path.name[-8:]}", tmp_path / f"worker-{n}")
+               for n in (1, 2)]
+    yield workers
+    for worker in workers:
+        worker.stop()
+
+
+def wait_for(condition, timeout: float = 120, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_two_owners_train_in_parallel_and_a_lost_worker_is_said(redis, two_workers, tmp_path):
+    trainings = RedisTrainings(redis.url, Limits(), tmp_path / "runs")
+    alice = trainings.submit(tiny_config(**LONG), "alice's", owner="session-a")
+    bob = trainings.submit(tiny_config(**LONG, seed=1), "bob's", owner="session-b")
+    wait_for(lambda: alice.stage() == bob.stage() == "training", what="both training at once")
+    assert trainings.max_running == 2 and len(trainings.running()) == 2
+    by_worker = {job.summary()["worker"]: job for job in (alice, bob)}
+    assert set(by_worker) == {worker.name for worker in two_workers}
+
+    doomed = next(worker for worker in two_workers if worker.name in by_worker)
+    lost = by_worker[doomed.name]
+    doomed.kill()  # the worker and its training, SIGKILL: as a machine switched off
+    assert lost.done.wait(60), lost.progress()
+    assert lost.progress().status == Status.FAILED and lost.progress().message.startswith("worker lost")
+    survivor = next(job for job in (alice, bob) if job is not lost)
+    assert survivor.status == Status.RUNNING  # nothing else is lost
+    trainings.stop(survivor, survivor.owner)
+    assert survivor.done.wait(120)
+    after = trainings.submit(tiny_config(epochs=1, train_images=2000), "after", owner=lost.owner)
+    assert after.done.wait(120) and after.progress().status == Status.FINISHED  # on the other worker
+    assert after.summary()["worker"] != doomed.name
+
+
+def test_a_restarted_dashboard_finds_its_training_running(redis, two_workers, tmp_path):
+    before = RedisTrainings(redis.url, Limits(), tmp_path / "runs", collect=False)
+    job = before.submit(tiny_config(**LONG), "outliving", owner="session-a")
+    wait_for(lambda: job.progress().epoch >= 1, what="a full epoch")
+    del before  # the dashboard's process ends; its training goes on
+    after = RedisTrainings(redis.url, Limits(), tmp_path / "runs")  # started again
+    (found,) = after.jobs(owner="session-a")  # a reload with the same owner token sees it, live
+    assert found.name == "outliving" and found.status == Status.RUNNING
+    first = found.progress().epoch
+    wait_for(lambda: found.progress().epoch > first, what="another epoch")
+    assert after.stop(found, "session-a") == Status.STOPPING and found.done.wait(120)
+    run = runs.get_run(found.progress().run_id, tmp_path / "runs")  # saved by the new one
+    assert run.status == Status.STOPPED
+
+
+def test_a_restarted_redis_keeps_what_was_queued(redis, tmp_path):
+    trainings = RedisTrainings(redis.url, Limits(), tmp_path / "runs")
+    queued = [trainings.submit(tiny_config(epochs=1, train_images=2000, seed=n), f"queued {n}",
+                               owner=f"session-{n}") for n in range(2)]  # no worker yet: they wait
+    redis.stop()
+    with pytest.raises(TrainingsUnreachable):
+        trainings.jobs()
+    assert "cannot be reached" in trainings.problem()
+    redis.start()  # the same port and files: its append-only file brings the queue back
+    assert trainings.problem() == ""  # and the dashboard recovers by itself
+    assert [job.name for job in trainings.jobs()] == ["queued 0", "queued 1"]
+    assert all(job.status == Status.QUEUED for job in trainings.jobs())
+    worker = TrainingWorker(redis.url, "late", tmp_path / "worker")
+    try:
+        for job in queued:
+            assert job.done.wait(180) and job.progress().status == Status.FINISHED
+    finally:
+        worker.stop()
