@@ -4,19 +4,37 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup browser postgres clean
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+REDIS_PORT ?= 6379
+URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
+
+.PHONY: run serve worker test lint bench setup browser postgres redis clean
 
 run: setup
 	$(BIN)/streamlit run dashboard/app.py --server.port 8501
 
-test: setup browser postgres
+# A classroom server: Redis (its files, with the queue, in the runs folder: queued trainings survive
+# a restart), WORKERS training workers (one per core by default, each with its share of the cores)
+# and the dashboard, all started and stopped together (Ctrl+C) by honcho. Share it with
+# `make serve ADDRESS=0.0.0.0`; protect Redis as the README says before it listens beyond localhost.
+ADDRESS ?= localhost
+serve: setup redis
+	mkdir -p runs/redis
+	MNIST_EXPLORER_REDIS_URL=$(URL) WORKERS=$(WORKERS) REDIS_PORT=$(REDIS_PORT) ADDRESS=$(ADDRESS) \
+	  $(BIN)/honcho -f Procfile start -c worker=$(WORKERS)
+
+# Another machine joins the class: `make worker URL=redis://teacher-host:6379/0` after `make setup`.
+worker: setup
+	$(BIN)/python -m core.trainings.worker --url $(URL)
+
+test: setup browser postgres redis
 	$(BIN)/ruff check .
 	MNIST_EXPLORER_NO_SKIPS=1 $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup browser
+bench: setup browser redis
 	$(BIN)/python -m benchmarks.run_all
 
 setup: $(STAMP)
@@ -43,6 +61,12 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 	  (apt-get update -qq || sudo apt-get update -qq) && \
 	  (apt-get install -y -qq postgresql || sudo apt-get install -y -qq postgresql); }
+
+# Debian's redis-server, for the classroom server and the tests (each test starts a throwaway one).
+redis:
+	@command -v redis-server >/dev/null || { \
+	  (apt-get update -qq || sudo apt-get update -qq) && \
+	  (apt-get install -y -qq redis-server || sudo apt-get install -y -qq redis-server); }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -2,12 +2,16 @@
 in this process as the server would run it) that browses the dataset pages, submits one or two small
 trainings from the Train page, and then tries, as a careless or hostile student might, to stop other
 students' trainings. AppTest is not thread-safe, so the 30 sessions are all open at once and take
-turns, one action each in round-robin, while the server's workers train in their own threads.
+turns, one action each in round-robin, while the trainings train elsewhere.
 
-Recorded in benchmarks/results/classroom_drill.json: failures (page exceptions; goal 0), jobs lost
-(accepted but neither saved nor deliberately ended; goal 0), jobs stopped by a non-owner (goal 0),
-refusals by the queue's limits (each one checked against the limit it names), and the server
-process's peak resident memory.
+Run three times, each in a fresh process: trainings in the dashboard's process (the default), and on
+RQ workers over a real Redis with 1 and with 2 workers (each worker one process, one core's share).
+
+Recorded in benchmarks/results/classroom_drill.json, for each: failures (page exceptions; goal 0),
+jobs lost (accepted but neither saved nor deliberately ended; goal 0), jobs stopped by a non-owner
+(goal 0), refusals by the limits (each one checked against the limit it names), trainings finished
+per minute, and the dashboard process's peak resident memory; and the ratio of trainings finished
+per minute with 2 workers to 1.
 
     .venv/bin/python -m benchmarks.classroom_drill [--students 30]
 """
@@ -64,7 +68,7 @@ def student(number: int, report: dict, lock: threading.Lock):
     token = app.session_state["owner_token"]
     import hashlib
 
-    owner = "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+    owner = "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]  # as harness.apptest.owner_of
     yield
     for job in queue.jobs():  # the hostile part: try to stop everybody else's trainings
         if job.owner != owner:
@@ -83,10 +87,8 @@ def student(number: int, report: dict, lock: threading.Lock):
         report["failure_examples"] += problems[:2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--students", type=int, default=30)
-    arguments = parser.parse_args()
+def drill(students: int) -> dict:
+    """One drill, on the trainings the environment chooses (MNIST_EXPLORER_REDIS_URL or none)."""
     folder = tempfile.mkdtemp(prefix="drill-runs-")
     os.environ["MNIST_EXPLORER_RUNS"] = folder
     from core import runs
@@ -102,28 +104,30 @@ def main() -> None:
             time.sleep(0.2)
 
     threading.Thread(target=sample, daemon=True).start()
-    report = {"students": arguments.students, "submitted": 0, "accepted": [],
+    report = {"students": students, "submitted": 0, "accepted": [],
               "refusals": [], "failures": 0, "failure_examples": [], "stopped_by_non_owner": 0,
               "non_owner_stops_refused": 0}
     lock = threading.Lock()
     started = time.perf_counter()
-    visits = [student(n, report, lock) for n in range(arguments.students)]
+    visits = [student(n, report, lock) for n in range(students)]
     while visits:  # round-robin: every open session takes one action in turn
         for visit in list(visits):
             if next(visit, "done") == "done":
                 visits.remove(visit)
-    queue = server.trainings()
+    trainings = server.trainings()
     jobs = report.pop("accepted")
     for job in jobs:
-        job.done.wait(600)
+        job.done.wait(1800)
+    minutes = (time.perf_counter() - started) / 60
     sampling.set()
     saved = {run.id: run for run in runs.list_runs(Path(folder))}
-    statuses = [job.status for job in jobs]
+    statuses = [str(job.status) for job in jobs]
     lost = [job.id for job in jobs if not (job.status == "finished" and job.progress().run_id in saved)]
     refusals = report.pop("refusals")
+    finished = sum(job.progress().run_id in saved for job in jobs)
     report |= {
         "accepted": len(jobs),
-        "finished_and_saved": sum(job.progress().run_id in saved for job in jobs),
+        "finished_and_saved": finished,
         "statuses": {status: statuses.count(status) for status in sorted(set(statuses))},
         "jobs_lost": len(lost),
         "refused_server_full": sum("server's queue is full" in r for r in refusals),
@@ -131,17 +135,56 @@ def main() -> None:
         "refused_duplicate": sum("already queued" in r or "already running" in r for r in refusals),
         "refusals_unexplained": [r for r in refusals if not any(
             key in r for key in ("queue is full", "already have", "already queued", "already running"))],
-        "limits": {"running": queue.max_running, "queued": queue.max_queued,
-                   "per_session": queue.max_per_owner},
-        "server_rss_peak_mb": round(peak[0] / 2**20, 1),
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "limits": {"running": trainings.max_running, "queued": trainings.max_queued,
+                   "per_session": trainings.max_per_owner},
+        "dashboard_rss_peak_mb": round(peak[0] / 2**20, 1),
+        "wall_seconds": round(minutes * 60, 1),
+        "trainings_finished_per_minute": round(finished / minutes, 2),
     }
     report["refusals_as_expected"] = (report["accepted"] + len(refusals) == report["submitted"]
                                       and not report["refusals_unexplained"])
-    (ROOT / "benchmarks" / "results" / "classroom_drill.json").write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
-    ok = (report["failures"] == 0 and report["jobs_lost"] == 0 and report["stopped_by_non_owner"] == 0
-          and report["refusals_as_expected"])
+    return report
+
+
+def one(arguments) -> None:
+    """A drill in this process, its report printed as JSON (for `main`, which runs three)."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        if arguments.workers:
+            from harness.services import TrainingWorker, redis_server
+
+            redis = stack.enter_context(redis_server())
+            os.environ["MNIST_EXPLORER_REDIS_URL"] = redis.url
+            workers = [TrainingWorker(redis.url, f"drill-{n}", Path(tempfile.mkdtemp()), threads=1)
+                       for n in range(arguments.workers)]
+            stack.callback(lambda: [worker.stop() for worker in workers])
+        print(json.dumps(drill(arguments.students)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=None, help="one drill: 0 in-process, N on Redis")
+    arguments = parser.parse_args()
+    if arguments.workers is not None:
+        return one(arguments)
+    import subprocess
+
+    results = {}
+    for name, workers in (("in_process", 0), ("redis_1_worker", 1), ("redis_2_workers", 2)):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.classroom_drill", "--students",
+                               str(arguments.students), "--workers", str(workers)], cwd=ROOT,
+                              capture_output=True, text=True, check=True)
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(name, json.dumps(results[name], indent=1), flush=True)
+    per_minute = {name: report["trainings_finished_per_minute"] for name, report in results.items()}
+    results["finished_per_minute_2_workers_over_1"] = round(
+        per_minute["redis_2_workers"] / per_minute["redis_1_worker"], 2)
+    (ROOT / "benchmarks" / "results" / "classroom_drill.json").write_text(json.dumps(results, indent=2))
+    drills = [report for report in results.values() if isinstance(report, dict)]
+    ok = all(report["failures"] == 0 and report["jobs_lost"] == 0 and report["stopped_by_non_owner"] == 0
+             and report["refusals_as_expected"] for report in drills)
     sys.exit(0 if ok else 1)
 
 

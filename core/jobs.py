@@ -166,7 +166,8 @@ class TrainingJob:
         """What anyone may see of the job: no curves, no controls."""
         with self._lock:
             return {"name": self.name or f"#{self.id}", "status": str(self._progress.status),
-                    "architecture": self.config.describe(), "progress": self._progress.fraction_done()}
+                    "architecture": self.config.describe(), "progress": self._progress.fraction_done(),
+                    "worker": "the dashboard's own"}
 
     @property
     def stop_requested(self) -> bool:

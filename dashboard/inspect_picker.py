@@ -65,7 +65,8 @@ def _advance(last: int) -> None:
 def _offer_retraining(run: runs.Run) -> None:
     st.warning(f"Run {for_markdown(run.name)} was trained before runs kept the weights of every epoch, "
                "so its training cannot be replayed. Train the same configuration again to look inside it.")
-    trainings = server.trainings()
+    if (trainings := server.reachable_trainings()) is None:
+        return
     if st.button("Retrain the same configuration", type="primary"):
         try:
             trainings.submit(TrainingConfig.from_dict(run.record["config"]), f"{run.name} (again)",

@@ -17,8 +17,9 @@ import streamlit as st
 
 from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
 from core.status import ACTIVE, USABLE, Status
+from core.trainings import TrainingsUnreachable
 from dashboard import figures, server, session
-from dashboard.text import for_markdown
+from dashboard.text import for_markdown, said
 
 # Every redraw costs the training CPU on a 2-core machine, most of it the browser's own rendering.
 # With the statuses and the curves both redrawn every second, epochs took 1.27x as long as a bare
@@ -39,16 +40,33 @@ STOP_WAIT_SECONDS = 0.8
 def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: bool = False) -> None:
     """Show the jobs that `jobs()` returns, newest first, live; with `curves`, the curves of the
     running (or else the latest) one; with `others`, the server's queue, read-only."""
-    stages = _stages(jobs)
+    try:
+        stages = _stages(jobs)
+        busy = others and any(job.status in ACTIVE for job in server.trainings().jobs())
+    except TrainingsUnreachable as problem:
+        st.warning(said(problem), icon=":material/cloud_off:")
+        return
     active = any(stage in (Status.QUEUED, PREPARING, TRAINING, FINISHING) for stage in stages)
     rate = STARTING_SECONDS if PREPARING in stages else REFRESH_SECONDS if active else None
-    st.fragment(run_every=rate)(_show_all)(jobs, stages)
+    st.fragment(run_every=rate)(_unless_unreachable(_show_all))(jobs, stages)
     if curves:
         curves_rate = STARTING_SECONDS if PREPARING in stages else CURVES_SECONDS if active else None
-        st.fragment(run_every=curves_rate)(_curves)(jobs)  # first curves as soon as they exist
+        st.fragment(run_every=curves_rate)(_unless_unreachable(_curves))(jobs)  # first curves at once
     if others:  # other sessions' trainings go on whether this session's do or not
-        busy = any(job.status in ACTIVE for job in server.trainings().jobs())
-        st.fragment(run_every=OTHERS_SECONDS if busy else None)(_server_queue)()
+        st.fragment(run_every=OTHERS_SECONDS if busy else None)(_unless_unreachable(_server_queue))()
+
+
+def _unless_unreachable(show: Callable) -> Callable:
+    """`show`, saying so instead when the training server (Redis) cannot be reached: the fragment
+    then looks again at its next redraw, and the page recovers by itself."""
+
+    def shown(*args) -> None:
+        try:
+            show(*args)
+        except TrainingsUnreachable as problem:
+            st.warning(f"{said(problem)} Looking again in a moment.", icon=":material/cloud_off:")
+
+    return shown
 
 
 def _stages(jobs: Callable[[], list[TrainingJob]]) -> tuple[str, ...]:

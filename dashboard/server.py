@@ -13,6 +13,7 @@ from core import runs, search
 from core.tasks import BackgroundTasks
 from core.trainings import Limits, Trainings, open_trainings
 from dashboard.cached_data import mnist
+from dashboard.text import said
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,16 @@ def trainings() -> Trainings:
     running, queued, per_session, minutes = (limit(name) for name in LIMITS)
     return open_trainings(mnist, Limits(max_running=running, max_queued=queued, max_per_owner=per_session,
                                         time_limit=minutes * 60))
+
+
+def reachable_trainings() -> Trainings | None:
+    """The trainings, or None after saying in the page why they cannot be used now (their Redis
+    is down): the page then offers nothing it cannot do, and tries again at its next redraw."""
+    trainings_ = trainings()
+    if problem := trainings_.problem():
+        st.error(said(problem), icon=":material/cloud_off:")
+        return None
+    return trainings_
 
 
 def limit(name: str) -> int:

@@ -24,3 +24,10 @@ def open_page(name: str, timeout: float = 120, token: str | None = None, **sessi
         app.switch_page(f"views/{name}.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app
+
+
+def owner_of(app) -> str:
+    """The owner id a session's pages compute (the hash of its URL's token), as jobs and runs record it."""
+    import hashlib
+
+    return "session-" + hashlib.sha256(app.session_state["owner_token"].encode()).hexdigest()[:16]

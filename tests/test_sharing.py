@@ -16,6 +16,7 @@ from core.jobs import NotYours, TrainingJob
 from core.status import ACTIVE
 from dashboard import cached_models, server
 from dashboard.text import for_markdown
+from harness.apptest import owner_of
 from tests.conftest import button, open_page, tiny_config, valid_record
 
 pytestmark = pytest.mark.real_data
@@ -57,7 +58,7 @@ def buttons(app: AppTest, label: str) -> list:
 def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_folder, queue):
     alice = train_from(open_page("train"), epochs=200, images=20_000, name="alice long")
     alice_job = queue.jobs()[-1]
-    assert alice_job.name == "alice long" and alice_job.owner == state_owner(alice)
+    assert alice_job.name == "alice long" and alice_job.owner == owner_of(alice)
     deadline = time.monotonic() + 60
     while alice_job.status != "running" and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -75,7 +76,7 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     assert server_queue["name"].tolist() == ["alice long", "alice short"]
     assert server_queue["position"].tolist() == ["running", "1"]
     with pytest.raises(NotYours):
-        queue.stop(alice_job, state_owner(bob))
+        queue.stop(alice_job, owner_of(bob))
 
     # Alice reloads her tab: same URL, same token, her controls are back
     reloaded = open_page("train", token=token_of(alice))
@@ -86,13 +87,6 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     assert queue.position(short) == 0
     button(reloaded, "Stop").click().run()
     assert alice_job.done.wait(60) and alice_job.status in ("stopped", "cancelled")
-
-
-def state_owner(app: AppTest) -> str:
-    """The owner id the page computed for a session (the hash of its token)."""
-    import hashlib
-
-    return "session-" + hashlib.sha256(token_of(app).encode()).hexdigest()[:16]
 
 
 def test_limits_and_double_clicks_queue_nothing_more(runs_folder, queue, monkeypatch):
@@ -134,7 +128,7 @@ def test_the_draw_pages_default_network_is_shared_and_followed(runs_folder, queu
 def test_runs_of_other_sessions_are_read_only(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
     app = open_page("runs")
-    mine = runs.save_run(model, valid_record("mine", owner=state_owner(app)), runs_folder)
+    mine = runs.save_run(model, valid_record("mine", owner=owner_of(app)), runs_folder)
     runs.save_run(model, valid_record("theirs", owner="session-0123456789abcdef"), runs_folder)
     app.run()
     table = app.dataframe[0].value
@@ -200,8 +194,8 @@ def test_a_runs_folder_that_cannot_be_written_is_said_before_training(tmp_path, 
 def test_a_run_deleted_meanwhile_is_said_not_raised(runs_folder):
     model = build_model(tiny_config(), np.zeros((28, 28)), np.ones((28, 28)))
     app = open_page("runs")
-    runs.save_run(model, valid_record("staying", owner=state_owner(app)), runs_folder)
-    going = runs.save_run(model, valid_record("going", owner=state_owner(app)), runs_folder)
+    runs.save_run(model, valid_record("staying", owner=owner_of(app)), runs_folder)
+    going = runs.save_run(model, valid_record("going", owner=owner_of(app)), runs_folder)
     app.run()
     assert app.selectbox[0].value.id == going.id  # the newest, selected
     runs.delete_run(going.id, runs_folder)  # from another tab, or a terminal, meanwhile
@@ -209,7 +203,7 @@ def test_a_run_deleted_meanwhile_is_said_not_raised(runs_folder):
     assert not app.exception
     assert app.dataframe[0].value["name"].tolist() == ["staying"]
     with pytest.raises(runs.RunError, match="does not exist"):  # what the page shows if it races
-        runs.rename_run(going.id, "too late", runs_folder, owner=state_owner(app))
+        runs.rename_run(going.id, "too late", runs_folder, owner=owner_of(app))
 
 
 def test_the_runs_page_reads_no_model_file_until_a_download(runs_folder, monkeypatch):

@@ -11,8 +11,9 @@ from core import runs
 from core.status import Status
 from core.trainings import Limits, TrainingsUnreachable
 from core.trainings.on_redis import RedisTrainings
+from harness.apptest import owner_of
 from harness.services import TrainingWorker, redis_server
-from tests.conftest import tiny_config
+from tests.conftest import button, open_page, tiny_config
 
 pytestmark = pytest.mark.real_data
 LONG = dict(epochs=200, train_images=20_000)
@@ -96,3 +97,30 @@ def test_a_restarted_redis_keeps_what_was_queued(redis, tmp_path):
             assert job.done.wait(180) and job.progress().status == Status.FINISHED
     finally:
         worker.stop()
+
+
+def test_the_train_page_queues_on_redis_and_says_when_it_is_unreachable(redis, runs_folder, monkeypatch):
+    from core.trainings.on_redis import RemoteJob
+    from dashboard import server
+
+    monkeypatch.setenv("MNIST_EXPLORER_REDIS_URL", redis.url)
+    server.trainings.clear()  # the server's trainings, as a dashboard started with that URL has them
+    try:
+        app = open_page("train")
+        app.number_input(key="images-given").set_value(2000).run()
+        button(app, "Train").click().run()
+        (job,) = server.trainings().jobs()
+        assert isinstance(job, RemoteJob) and job.status == Status.QUEUED  # no worker: it waits
+        assert any("Waiting in the queue, position 1" in info.value for info in app.info)
+        redis.stop()  # the training server goes away
+        app.run()
+        assert any("cannot be reached" in error.value for error in app.error)
+        assert button(app, "Train").disabled and not app.exception  # nothing offered it cannot do
+        redis.start()
+        app.run()  # and back: the page recovers by itself, the queued training with it
+        assert not any("cannot be reached" in error.value for error in app.error)
+        assert any("Waiting in the queue, position 1" in info.value for info in app.info)
+        assert [job.owner for job in server.trainings().jobs()] == [owner_of(app)]
+    finally:
+        server.trainings.clear()
+

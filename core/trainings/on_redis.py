@@ -271,11 +271,19 @@ class RedisTrainings(Trainings):
 
     # --- watching: saving finished runs, forcing stops, failing lost jobs --------------------------
     def _watch(self) -> None:
+        down = False  # said once per outage, not twice a second
         while True:
             try:
                 for job in self.jobs():
                     self._look_after(job)
-            except Exception:  # Redis away, a damaged archive: said, then looked at again
+                if down:
+                    logger.info("the training server %s is back", safe_url(self.url))
+                down = False
+            except TrainingsUnreachable as problem:
+                if not down:
+                    logger.warning("%s", problem)
+                down = True
+            except Exception:  # a damaged archive, say: logged, and looked at again
                 logger.exception("watching the trainings on %s", safe_url(self.url))
             time.sleep(WATCH_SECONDS)
 

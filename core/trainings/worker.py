@@ -20,6 +20,7 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from core.trainings import keys
@@ -119,6 +120,7 @@ class Publisher:
 
 def main(argv: list[str] | None = None) -> int:
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import Queue
     from rq.worker import SpawnWorker
 
@@ -137,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:  # inherited by every training this worker spawns
         os.environ[THREADS_ENV] = os.environ["OMP_NUM_THREADS"] = str(args.threads)
     connection = Redis.from_url(args.url)
+    for _ in range(60):  # started beside Redis (make serve): give it a moment to listen
+        try:
+            connection.ping()
+            break
+        except RedisError as error:
+            logger.info("waiting for Redis at %s: %s", safe_url(args.url), error)
+            time.sleep(0.5)
     name = args.name or f"{socket.gethostname()}-{os.getpid()}"
     worker = SpawnWorker([Queue(keys.QUEUE, connection=connection)], connection=connection, name=name)
     logger.info("worker %s on %s, %s thread(s) per training", name, safe_url(args.url), args.threads or "all")

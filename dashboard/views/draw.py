@@ -21,24 +21,26 @@ from dashboard.text import said
 
 CANVAS = 280
 NEIGHBOURS = 8
+DEFAULT = run_records.DEFAULT_NETWORK_TAG  # the one-click network every visitor shares
 
 st.title("Draw a digit")
 usable = cached_data.usable_runs()
 if not usable:
     st.info("There is no trained network yet to read your digits. Train a good one in one click: "
             "the 'sprint' convnet, about 99% of the test digits right after 10-20 seconds here.")
-    trainings = server.trainings()
+    if (trainings := server.reachable_trainings()) is None:
+        st.stop()
     # One default network for everyone: whoever asks while one is on its way follows that one.
-    default = trainings.latest(run_records.DEFAULT_NETWORK_TAG)
-    on_its_way = default is not None and default.status in ACTIVE
-    if st.button("Train a default network", type="primary", disabled=on_its_way):
+    default = trainings.latest(DEFAULT)
+    if st.button("Train a default network", type="primary",
+                 disabled=default is not None and default.status in ACTIVE):
         try:
             trainings.submit(architecture.preset("sprint"), "default: sprint convnet", owner=session.owner(),
-                         tag=run_records.DEFAULT_NETWORK_TAG)
+                             tag=DEFAULT)
         except Refused as refusal:
             st.warning(str(refusal), icon=":material/block:")
-    if trainings.latest(run_records.DEFAULT_NETWORK_TAG):  # the canvas appears by itself once it has finished
-        live_trainings.follow(lambda: [trainings.latest(run_records.DEFAULT_NETWORK_TAG)], curves=False)
+    if trainings.latest(DEFAULT):  # the canvas appears by itself once it has finished
+        live_trainings.follow(lambda: [trainings.latest(DEFAULT)], curves=False)
     st.stop()
 
 run = components.run_picker(st, usable, session.DRAW_RUN)

@@ -43,7 +43,9 @@ else:
         st.info(f"On the training set a network's own probabilities are not out of sample: it has "
                 f"learned those labels. The audit needs a {FOLDS}-fold cross-validation: {FOLDS} "
                 "trainings, each scoring the third of the images it never trained on.")
-        trainings, me = server.trainings(), session.owner()
+        me = session.owner()
+        if (trainings := server.reachable_trainings()) is None:
+            st.stop()
         if st.button(f"Run the {FOLDS}-fold cross-validation", type="primary"):
             base = preset("best")
             base.hyper.epochs = 5

@@ -10,7 +10,7 @@ from core.status import ACTIVE
 from dashboard import cached_models, live_trainings, server, session, training_form
 
 st.title("Train a network")
-trainings = server.trainings()
+trainings = server.reachable_trainings()  # None: said why, and nothing is offered
 me = session.owner()
 # the form on the left, the live view on the right, kept in sight while the form scrolls: where
 # the eye is after a click on Train, whatever the window's height
@@ -64,17 +64,20 @@ with form:
     name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...")
     if folder_problem := server.runs_folder_problem():  # said now, not as a traceback after training
         st.error(folder_problem)
-    if st.button("Train", type="primary", disabled=bool(problems or folder_problem)):
+    if st.button("Train", type="primary", disabled=bool(problems or folder_problem or trainings is None)):
         try:
             trainings.submit(config, name, owner=me)
         except Refused as refusal:  # a limit, or the same training clicked twice: nothing queued
             st.warning(str(refusal), icon=":material/block:")
-    active = [job for job in trainings.jobs() if job.status in ACTIVE]
-    st.caption(f"Your trainings queued or running: {sum(job.owner == me for job in active)} of at most "
-               f"{trainings.max_per_owner}; on the server: {len(active)} of at most {trainings.max_queued}.")
+    if trainings is not None:
+        active = [job for job in trainings.jobs() if job.status in ACTIVE]
+        st.caption(f"Your trainings queued or running: {sum(job.owner == me for job in active)} of at most "
+                   f"{trainings.max_per_owner}; on the server: {len(active)} of at most "
+                   f"{trainings.max_queued}.")
 
 # --- the live view: this session's trainings (a reload keeps them: see session.owner) -------------
 with watch, st.container(key="live-view"):
-    if not trainings.jobs(owner=me):
+    if trainings is not None and not trainings.jobs(owner=me):
         st.info("Your trainings appear here, live, once you click Train.")
-    live_trainings.follow(lambda: trainings.jobs(owner=me), others=True)
+    if trainings is not None:
+        live_trainings.follow(lambda: trainings.jobs(owner=me), others=True)
