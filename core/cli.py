@@ -46,6 +46,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int)
     parser.add_argument("--train-images", type=int)
     parser.add_argument("--name", default="")
+    parser.add_argument("--queue", action="store_true",
+                        help="train on the RQ workers of $MNIST_EXPLORER_REDIS_URL (a classroom server) "
+                             "instead of in this process; the run comes back to this runs folder")
     return parser.parse_args(argv)
 
 
@@ -147,6 +150,8 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
         return 2
     try:
         runs.check_writable()
+        if arguments.queue:
+            return train_on_the_queue(config, arguments.name)
         data = load_mnist()
     except (runs.RunError, MnistUnavailable) as error:
         print(error, file=sys.stderr)
@@ -154,13 +159,7 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
     for reason in data.skipped:  # e.g. a damaged MNIST_PATH: said, as the dashboard's sidebar does
         print(f"Not used: {reason}", file=sys.stderr)
     job = TrainingJob(config, arguments.name, owner=TERMINAL)
-
-    def report(job: TrainingJob, epoch: int, logs: dict, seconds: float) -> None:
-        print(f"epoch {epoch}/{job.config.hyper.epochs}: "
-              + ", ".join(f"{key} {value:.4f}" for key, value in logs.items()) + f" ({seconds:.1f} s)",
-              flush=True)
-
-    job.on_epoch(report)
+    job.on_epoch(lambda job, epoch, logs, seconds: print_epoch(job.config, epoch, logs, seconds))
 
     def stop_after_this_batch(signum, frame) -> None:
         print("\nStopping after the current batch (Ctrl+C again aborts without saving)...",
@@ -178,6 +177,16 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGINT, previous)
+    return print_saved(run)
+
+
+def print_epoch(config: architecture.TrainingConfig, epoch: int, logs: dict, seconds: float) -> None:
+    print(f"epoch {epoch}/{config.hyper.epochs}: "
+          + ", ".join(f"{key} {value:.4f}" for key, value in logs.items()) + f" ({seconds:.1f} s)",
+          flush=True)
+
+
+def print_saved(run: runs.Run | None) -> int:
     if run is None:
         print("Stopped before the first epoch ended: nothing was saved.", file=sys.stderr)
         return 1
@@ -187,6 +196,54 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
              f"{accuracy:.4f}" if accuracy is not None else "")
           + f"\n  {run.folder}  (runs folder: {runs.runs_dir()})")
     return 0
+
+
+def train_on_the_queue(config: architecture.TrainingConfig, name: str) -> int:
+    """Queue the training on the classroom server's workers and follow it here, epoch by epoch;
+    Ctrl+C asks it to stop (the run is kept), a second Ctrl+C leaves it to train on."""
+    import os
+    import time
+
+    from core.trainings import REDIS_ENV, Limits, TrainingsUnreachable
+    from core.trainings.on_redis import RedisTrainings
+
+    if not (url := os.environ.get(REDIS_ENV)):
+        print(f"--queue needs {REDIS_ENV}: the Redis URL of the classroom server", file=sys.stderr)
+        return 2
+    trainings = RedisTrainings(url, Limits(max_per_owner=1000, max_queued=1000))
+    try:
+        job = trainings.submit(config, name, owner=TERMINAL)
+    except (TrainingsUnreachable, architecture.ConfigError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"Queued as #{job.id} on {trainings.url.split('@')[-1]}: Ctrl+C stops it after its current "
+          "group of batches and keeps the run.", flush=True)
+    def stop_after_this_group(signum, frame) -> None:
+        print("\nStopping after the current group of batches (Ctrl+C again leaves it to train on)...",
+              file=sys.stderr, flush=True)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        trainings.stop(job, TERMINAL)
+
+    previous = signal.signal(signal.SIGINT, stop_after_this_group)
+    printed = 0
+    try:
+        while not job.done.is_set():
+            progress = job.progress()
+            for epoch in range(printed, progress.epoch):
+                logs = {key: values[epoch] for key, values in progress.history.items()}
+                print_epoch(config, epoch + 1, logs, progress.epoch_seconds[epoch])
+            printed = progress.epoch
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print(f"Left to train on as #{job.id}: the dashboard saves its run when it ends.", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    progress = job.progress()
+    if progress.status == "failed" or progress.run_id is None:
+        print(f"{progress.status}: {progress.message}", file=sys.stderr)
+        return 1
+    return print_saved(runs.get_run(progress.run_id))
 
 
 if __name__ == "__main__":

@@ -124,3 +124,21 @@ def test_the_train_page_queues_on_redis_and_says_when_it_is_unreachable(redis, r
     finally:
         server.trainings.clear()
 
+
+
+def test_the_command_line_queues_on_redis_and_keeps_the_run_here(redis, two_workers, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from harness.browser import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-m", "core.cli", "--hidden", "16", "--epochs", "2", "--train-images", "2000",
+         "--queue", "--name", "queued from a terminal"], cwd=ROOT, capture_output=True, text=True,
+        timeout=300, env={**os.environ, "MNIST_EXPLORER_REDIS_URL": redis.url,
+                          "MNIST_EXPLORER_RUNS": str(tmp_path / "terminal-runs")})
+    assert done.returncode == 0, done.stderr
+    assert "Queued as #1" in done.stdout and "epoch 2/2" in done.stdout
+    (run,) = runs.list_runs(tmp_path / "terminal-runs")  # trained by a worker, saved here
+    assert run.name == "queued from a terminal" and run.owner == "terminal" and run.record["epochs_run"] == 2

@@ -25,7 +25,7 @@ def stop(job_id: str) -> str:
 
 
 def alive(job_id: str) -> str:
-    """Renewed every ALIVE_EVERY seconds by the process that trains the job, expiring after
+    """Renewed with each publication of the job's progress (twice a second), expiring after
     ALIVE_TTL: gone while the job is started, its worker was lost (killed, machine switched off)."""
     return f"{PREFIX}alive:{job_id}"
 
@@ -35,5 +35,4 @@ def saving(job_id: str) -> str:
     return f"{PREFIX}saving:{job_id}"
 
 
-ALIVE_EVERY = 1.0
 ALIVE_TTL = 6

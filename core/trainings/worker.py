@@ -29,7 +29,8 @@ from core.urls import safe_url
 logger = logging.getLogger(__name__)
 
 THREADS_ENV = "MNIST_EXPLORER_TRAINING_THREADS"  # TensorFlow's threads per training (0: all cores)
-PUBLISH_SECONDS = 0.5  # how often a training's progress is published, at most (and at each epoch)
+PUBLISH_SECONDS = 0.5  # how often a training's progress is published (and at each epoch, each stage)
+LOOK_SECONDS = 0.05  # how often the publisher looks whether the training changed stage
 PUBLISHED_BATCH_POINTS = 400  # of the curve: enough to draw its shape, light on the wire
 
 
@@ -94,8 +95,13 @@ class Publisher:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._done.wait(min(keys.ALIVE_EVERY, PUBLISH_SECONDS)):
-            self.publish()
+        published, stage = time.monotonic(), self.job.stage()
+        while not self._done.wait(LOOK_SECONDS):
+            # at once when the job changes stage (a stop took effect: the page says "stopped"),
+            # else every PUBLISH_SECONDS
+            if self.job.stage() != stage or time.monotonic() - published >= PUBLISH_SECONDS:
+                self.publish()
+                published, stage = time.monotonic(), self.job.stage()
 
     def publish(self) -> None:
         progress = dataclasses.asdict(self.job.progress())
