@@ -14,6 +14,7 @@ Stop answers there, on this machine.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -81,12 +82,16 @@ def stop_in_chromium(folder: Path) -> dict:
                 for attempt in range(5):
                     enter(page, "Training images (the first N)", 20_000 + attempt)
                     page.get_by_role("button", name="Train", exact=True).click()
-                    page.get_by_text("Epoch 2/200").first.wait_for(timeout=120_000)  # mid-training
+                    page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=120_000)
+                    page.wait_for_timeout(1500)  # mid-training, a few epochs in
                     started = time.perf_counter()
                     page.get_by_role("button", name="Stop").first.click()
-                    page.get_by_text(": stopped").first.wait_for(timeout=30_000)
+                    # this run's headline (the earlier runs' cards say "stopped" too)
+                    page.get_by_text(f"Run #{attempt + 1}: stopped").wait_for(timeout=30_000)
                     seconds.append(time.perf_counter() - started)
-                    page.get_by_text("Saved: it is on the Runs page").first.wait_for(timeout=60_000)
+                    page.get_by_text(f"Run #{attempt + 1}: stopped").wait_for(timeout=60_000)
+                    saved = "() => document.querySelectorAll('[data-testid=stAlertContentSuccess]').length"
+                    page.wait_for_function(f"({saved})() >= {attempt + 1}", timeout=60_000)
         finally:
             worker.stop()
     return {"stops": len(seconds), "click_to_stopped_seconds": [round(s, 3) for s in seconds],

@@ -94,12 +94,13 @@ class Progress:
 
     def eta_seconds(self) -> float | None:
         """Seconds left, from the pace so far; None before the first batches."""
-        if self.status != Status.RUNNING or not self.batches or not self.started:
+        began = self.training_started  # its pace: the start-up (a worker's TensorFlow, the data) aside
+        if self.status != Status.RUNNING or not self.batches or not began:
             return None
         done = self.epochs_done()
         if done <= 0:
             return None
-        return (time.time() - self.started) * (self.epochs - done) / done
+        return (time.time() - began) * (self.epochs - done) / done
 
     def stage(self) -> str:
         """Its status, or while it runs its phase, PREPARING lasting until its first batches report."""
