@@ -206,6 +206,7 @@ def train_on_the_queue(config: architecture.TrainingConfig, name: str) -> int:
 
     from core.trainings import REDIS_ENV, Limits, TrainingsUnreachable
     from core.trainings.on_redis import RedisTrainings
+    from core.urls import safe_url
 
     if not (url := os.environ.get(REDIS_ENV)):
         print(f"--queue needs {REDIS_ENV}: the Redis URL of the classroom server", file=sys.stderr)
@@ -216,8 +217,9 @@ def train_on_the_queue(config: architecture.TrainingConfig, name: str) -> int:
     except (TrainingsUnreachable, architecture.ConfigError) as error:
         print(error, file=sys.stderr)
         return 1
-    print(f"Queued as #{job.id} on {trainings.url.split('@')[-1]}: Ctrl+C stops it after its current "
+    print(f"Queued as #{job.id} on {safe_url(trainings.url)}: Ctrl+C stops it after its current "
           "group of batches and keeps the run.", flush=True)
+
     def stop_after_this_group(signum, frame) -> None:
         print("\nStopping after the current group of batches (Ctrl+C again leaves it to train on)...",
               file=sys.stderr, flush=True)
@@ -226,20 +228,26 @@ def train_on_the_queue(config: architecture.TrainingConfig, name: str) -> int:
 
     previous = signal.signal(signal.SIGINT, stop_after_this_group)
     printed = 0
+
+    def print_new_epochs(progress) -> int:
+        for epoch in range(printed, progress.epoch):
+            logs = {key: values[epoch] for key, values in progress.history.items()}
+            print_epoch(config, epoch + 1, logs, progress.epoch_seconds[epoch])
+        return max(printed, progress.epoch)
+
     try:
         while not job.done.is_set():
-            progress = job.progress()
-            for epoch in range(printed, progress.epoch):
-                logs = {key: values[epoch] for key, values in progress.history.items()}
-                print_epoch(config, epoch + 1, logs, progress.epoch_seconds[epoch])
-            printed = progress.epoch
+            printed = print_new_epochs(job.progress())
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print(f"Left to train on as #{job.id}: the dashboard saves its run when it ends.", file=sys.stderr)
+        trainings.release(job)
+        print(f"Left to train on as #{job.id}: the classroom server's dashboard saves its run when it "
+              "ends.", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGINT, previous)
     progress = job.progress()
+    print_new_epochs(progress)  # those that ended since the last look
     if progress.status == "failed" or progress.run_id is None:
         print(f"{progress.status}: {progress.message}", file=sys.stderr)
         return 1

@@ -102,6 +102,11 @@ class Progress:
             return None
         return (time.time() - began) * (self.epochs - done) / done
 
+    def nothing_kept_message(self) -> str:
+        """What is said of a training stopped before its first epoch ended (so nothing was saved)."""
+        by = f" by {self.stop_reason}" if self.stop_reason else ""
+        return f"stopped{by} before the first epoch ended: nothing was saved"
+
     def stage(self) -> str:
         """Its status, or while it runs its phase, PREPARING lasting until its first batches report."""
         if self.status != Status.RUNNING:

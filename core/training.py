@@ -103,8 +103,9 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         callbacks.append(early_stopping)
     started = time.perf_counter()
     try:
-        model.fit(x_train, y_train, batch_size=hyper.batch_size, epochs=hyper.epochs, callbacks=callbacks,
-                  verbose=0)
+        if not job.stop_requested:  # a stop asked while it prepared: nothing to train
+            model.fit(x_train, y_train, batch_size=hyper.batch_size, epochs=hyper.epochs,
+                      callbacks=callbacks, verbose=0)
     finally:
         job.update(phase=FINISHING)
         job.training_ended.set()  # a page waiting on Stop can say "stopped" now, not after the save

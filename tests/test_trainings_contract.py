@@ -124,9 +124,26 @@ def test_a_queued_training_is_cancelled_at_once_and_never_runs(make_trainings):
     assert waiting.progress().status == Status.CANCELLED and waiting.progress().run_id is None
 
 
+def test_a_stop_while_it_prepares_ends_it_cleanly_before_any_training(make_trainings):
+    trainings, me = make_trainings(), owner()
+    job = trainings.submit(tiny_config(epochs=200, train_images=20_000), "impatient", owner=me)
+    deadline = time.monotonic() + 120
+    while job.status == Status.QUEUED:  # Stop pressed the moment it starts (loading, building)
+        assert time.monotonic() < deadline, "never started"
+        time.sleep(0.01)
+    assert job.stage() == "preparing" and trainings.stop(job, me) == Status.STOPPING
+    assert job.done.wait(120), job.progress()
+    progress = job.progress()
+    assert progress.status == Status.STOPPED and progress.epoch == 0 and progress.run_id is None
+    assert progress.message == "stopped before the first epoch ended: nothing was saved"  # not by force
+
+
 def test_the_time_limit_stops_a_training_and_keeps_it(make_trainings):
-    trainings = make_trainings(time_limit=4)
-    job = trainings.submit(tiny_config(epochs=200, train_images=20_000), "forever", owner=owner())
+    trainings = make_trainings(time_limit=4)  # epochs of 2,000 images: a fraction of a second each
+    job = trainings.submit(tiny_config(epochs=200, train_images=2000), "forever", owner=owner())
     assert job.done.wait(120)
     progress = job.progress()
-    assert progress.status == Status.STOPPED and "time limit of 4 seconds" in progress.message
+    assert progress.status == Status.STOPPED and 1 <= progress.epoch < 200
+    assert "Stopped by the server's time limit of 4 seconds per training" in progress.message
+    run = runs.get_run(progress.run_id, make_trainings.root)
+    assert run.status == Status.STOPPED and run.record["stop_reason"] == progress.stop_reason

@@ -79,6 +79,22 @@ def test_a_restarted_dashboard_finds_its_training_running(redis, two_workers, tm
     assert run.status == Status.STOPPED
 
 
+def test_each_side_saves_the_runs_it_queued_and_the_dashboard_those_left_to_it(redis, two_workers, tmp_path):
+    dashboard = RedisTrainings(redis.url, Limits(), tmp_path / "dashboard", adopt=True)
+    terminal = RedisTrainings(redis.url, Limits(), tmp_path / "terminal")  # one Redis, two runs folders
+    gone = RedisTrainings(redis.url, Limits(), tmp_path / "gone", collect=False)  # a terminal left
+    jobs = [dashboard.submit(tiny_config(epochs=1, train_images=2000), "the dashboard's", owner="session-a"),
+            terminal.submit(tiny_config(epochs=1, train_images=2000, seed=1), "the terminal's"),
+            gone.submit(tiny_config(epochs=1, train_images=2000, seed=2), "left to train on")]
+    gone.release(jobs[2])
+    for job in jobs:
+        assert job.done.wait(180) and job.progress().status == Status.FINISHED, job.progress()
+    assert sorted(run.name for run in runs.list_runs(tmp_path / "dashboard")) == [
+        "left to train on", "the dashboard's"]
+    assert [run.name for run in runs.list_runs(tmp_path / "terminal")] == ["the terminal's"]
+    assert runs.list_runs(tmp_path / "gone") == []
+
+
 def test_a_restarted_redis_keeps_what_was_queued(redis, tmp_path):
     trainings = RedisTrainings(redis.url, Limits(), tmp_path / "runs")
     queued = [trainings.submit(tiny_config(epochs=1, train_images=2000, seed=n), f"queued {n}",
@@ -125,7 +141,6 @@ def test_the_train_page_queues_on_redis_and_says_when_it_is_unreachable(redis, r
         server.trainings.clear()
 
 
-
 def test_the_command_line_queues_on_redis_and_keeps_the_run_here(redis, two_workers, tmp_path):
     import os
     import subprocess
@@ -139,6 +154,6 @@ def test_the_command_line_queues_on_redis_and_keeps_the_run_here(redis, two_work
         timeout=300, env={**os.environ, "MNIST_EXPLORER_REDIS_URL": redis.url,
                           "MNIST_EXPLORER_RUNS": str(tmp_path / "terminal-runs")})
     assert done.returncode == 0, done.stderr
-    assert "Queued as #1" in done.stdout and "epoch 2/2" in done.stdout
+    assert "Queued as #1" in done.stdout and "epoch 1/2" in done.stdout and "epoch 2/2" in done.stdout
     (run,) = runs.list_runs(tmp_path / "terminal-runs")  # trained by a worker, saved here
     assert run.name == "queued from a terminal" and run.owner == "terminal" and run.record["epochs_run"] == 2

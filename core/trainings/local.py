@@ -76,7 +76,7 @@ class LocalTrainings(Trainings):
                 job.end()
             else:
                 job.end(status=Status.STOPPED, finished=time.time(),
-                        message="stopped before the first epoch ended: nothing was saved")
+                        message=job.progress().nothing_kept_message())
         else:
             job.end(status=Status(run.status), finished=time.time(), run_id=run.id,
                     message=run.record["message"], test_accuracy=run.record["test_accuracy"])

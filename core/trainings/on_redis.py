@@ -3,8 +3,10 @@
 Jobs wait in an RQ queue; each worker (`python -m core.trainings.worker`) trains one at a time in a
 fresh process, publishes its progress, and returns its run as one archive. This side (the dashboard,
 or the command line) queues them within the limits, reads their progress, stops them, and saves each
-finished run in its runs folder, whole, once (a run that finished while it was down is saved when
-it starts again). A job whose process stops renewing its "alive" key is failed as "worker lost".
+finished run it queued in its runs folder, whole, once (a run that finished while it was down is
+saved when it starts again). Its runs folder is the job's "home": dashboards and terminals with runs
+folders of their own share one Redis without taking each other's runs. A job whose process stops
+renewing its "alive" key is failed as "worker lost".
 
 Job handles (`RemoteJob`) offer what `core.jobs.TrainingJob` offers the pages; each reads Redis.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from pathlib import Path
@@ -34,8 +37,9 @@ from core.urls import safe_url
 
 logger = logging.getLogger(__name__)
 
-# A stop not answered within this long (a worker stuck outside its batches) is forced by RQ's own
-# stop command: the process is ended, and its last partial epoch with it.
+# A stop not answered within this long of training (a worker stuck outside its batches) is forced by
+# RQ's own stop command: the process is ended, and its last partial epoch with it. A job still
+# preparing is not forced: its worker sees the stop within a second and trains nothing.
 FORCE_STOP_SECONDS = 5.0
 # A started job is taken for lost when its "alive" key has been gone this long (or never came).
 LOST_AFTER_SECONDS = keys.ALIVE_TTL + 4
@@ -57,6 +61,7 @@ class RemoteJob:
         self.id = meta.get("number", rq_job.id)
         self.name, self.owner = meta.get("name", ""), meta.get("owner", TERMINAL)
         self.tag = meta.get("tag", "")
+        self.home = meta.get("home")  # where its run is saved (None: left to the dashboard)
         self.config = TrainingConfig.from_dict(meta["config"])
         self.time_limit = meta.get("time_limit")
         self._read(rq_job, progress, alive)
@@ -164,17 +169,19 @@ def _progress(published: dict | None, config: TrainingConfig) -> Progress:
 
 
 class RedisTrainings(Trainings):
-    """Trainings queued on Redis for RQ workers. With `collect`, this process saves finished runs in
-    `root` and watches the running ones (the dashboard and the command line do; a worker does not)."""
+    """Trainings queued on Redis for RQ workers. With `collect`, this process saves the runs it
+    queued in `root` and watches the running ones (the dashboard and the command line do; a worker
+    does not); with `adopt`, it also saves those a terminal left to train on (the dashboard does)."""
 
     def __init__(self, url: str, limits: Limits | None = None, root: Path | None = None,
-                 collect: bool = True):
+                 collect: bool = True, adopt: bool = False):
         super().__init__(limits or Limits(), root)
         self.url = url
         self.connection = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
                                          health_check_interval=10)
         self.queue = Queue(keys.QUEUE, connection=self.connection)
-        self._stop_asked: dict[str, float] = {}  # RQ job id: when this process asked it to stop
+        self.home, self.adopt = home_of(self.root), adopt
+        self._stop_asked: dict[str, float] = {}  # RQ job id: when this process asked it (time.time())
         if collect:
             threading.Thread(target=self._watch, daemon=True, name="trainings-watch").start()
 
@@ -240,7 +247,7 @@ class RedisTrainings(Trainings):
                 spec = {"config": config.to_dict(), "name": name, "owner": owner, "tag": tag,
                         "time_limit": self.time_limit, "number": number}
                 rq_job = self.queue.enqueue(
-                    train_in_worker, spec, meta={**spec, "submitted": time.time()},
+                    train_in_worker, spec, meta={**spec, "submitted": time.time(), "home": self.home},
                     job_timeout=(self.time_limit + SAVING_SECONDS) if self.time_limit else -1,
                     result_ttl=keys.KEPT_SECONDS, failure_ttl=keys.KEPT_SECONDS, ttl=keys.KEPT_SECONDS,
                     description=f"#{number} {name or config.describe()}")
@@ -266,8 +273,13 @@ class RedisTrainings(Trainings):
         elif status != Status.RUNNING:
             return status
         self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
-        self._stop_asked[job.rq_job.id] = time.monotonic()
+        self._stop_asked[job.rq_job.id] = time.time()
         return Status.STOPPING
+
+    def release(self, job: RemoteJob) -> None:
+        """Leave `job`'s run to the dashboard (the command line, when it stops following it)."""
+        job.rq_job.meta["home"] = None
+        job.rq_job.save_meta()
 
     # --- watching: saving finished runs, forcing stops, failing lost jobs --------------------------
     def _watch(self) -> None:
@@ -292,10 +304,11 @@ class RedisTrainings(Trainings):
         if job.rq_job.meta.get("outcome"):
             return
         if rq == JobStatus.FINISHED:
-            self._save(job)
+            if job.home == self.home or (job.home is None and self.adopt):
+                self._save(job)
         elif rq == JobStatus.STARTED:
-            asked = self._stop_asked.get(rq_id)
-            if asked is not None and time.monotonic() - asked > FORCE_STOP_SECONDS:
+            asked, training = self._stop_asked.get(rq_id), job._progress.training_started
+            if asked is not None and training and time.time() - max(asked, training) > FORCE_STOP_SECONDS:
                 logger.warning("job %s did not stop within %s s: stopped by force", rq_id, FORCE_STOP_SECONDS)
                 send_stop_job_command(self.connection, rq_id)
                 del self._stop_asked[rq_id]
@@ -331,3 +344,10 @@ class RedisTrainings(Trainings):
         job.rq_job.meta["outcome"] = {"status": str(status), "message": message, "finished": time.time(),
                                       **more}
         job.rq_job.save_meta()
+
+
+def home_of(root: Path | None) -> str:
+    """The name of a runs folder, for the jobs whose runs are saved there: its machine and path."""
+    from core import runs
+
+    return f"{socket.gethostname()}:{(root or runs.runs_dir()).resolve()}"

@@ -65,8 +65,7 @@ def train_in_worker(spec: dict) -> dict:
     logger.info("job %s (#%s) ended: %s", rq_job.id, spec.get("number"), run.record["message"] if run
                 else "stopped before its first epoch")
     return {"status": str(run.status) if run else "stopped", "run_id": run.id if run else None,
-            "message": run.record["message"] if run else
-            "stopped before the first epoch ended: nothing was saved",
+            "message": run.record["message"] if run else progress.nothing_kept_message(),
             "test_accuracy": run.record["test_accuracy"] if run else None,
             "host": socket.gethostname(), "epochs": progress.epoch, "archive": archive}
 
@@ -107,14 +106,15 @@ class Publisher:
         progress = dataclasses.asdict(self.job.progress())
         points = progress["batch_points"]
         progress["batch_points"] = points[:: max(1, len(points) // PUBLISHED_BATCH_POINTS)]
+        self.stop_if_asked(self.job)  # while it prepares too, before any batch could look
         progress["stop_requested"] = self.job.stop_requested
         pipeline = self.connection.pipeline()
         pipeline.set(keys.progress(self.job_id), json.dumps(progress), ex=keys.KEPT_SECONDS)
         pipeline.set(keys.alive(self.job_id), socket.gethostname(), ex=keys.ALIVE_TTL)
         pipeline.execute()
 
-    def stop_if_asked(self, job, loss: float, accuracy: float) -> None:
-        """After each group of batches: has the owner asked for a stop?"""
+    def stop_if_asked(self, job, *_batch_scores) -> None:
+        """Has the owner asked for a stop? (After each group of batches, and at each publication.)"""
         if not job.stop_requested and self.connection.exists(keys.stop(self.job_id)):
             job.stop()
 
