@@ -1,8 +1,10 @@
 """Trainings on RQ workers over a real Redis: what only a queue of processes can show. Two owners
 train in parallel on two workers; a worker killed mid-training is said to be lost and the next job
-goes to the other; a restarted dashboard finds its trainings running; a restarted Redis keeps what
-was queued; a Redis that goes away is said, and the dashboard recovers when it is back."""
+goes to the other; a restarted dashboard process (seen in Chromium) finds its training running; each
+side saves the runs it queued; a restarted Redis keeps what was queued; a Redis that goes away is
+said, and the dashboard recovers when it is back."""
 
+import re
 import time
 
 import pytest
@@ -12,6 +14,15 @@ from core.status import Status
 from core.trainings import Limits, TrainingsUnreachable
 from core.trainings.on_redis import RedisTrainings
 from harness.apptest import owner_of
+from harness.browser import (
+    EPOCH_POINTS,
+    chromium_page,
+    enter,
+    open_from_navigation,
+    press_slider,
+    streamlit_server,
+    wait_until_idle,
+)
 from harness.services import TrainingWorker, redis_server
 from tests.conftest import button, open_page, tiny_config
 
@@ -64,19 +75,40 @@ def test_two_owners_train_in_parallel_and_a_lost_worker_is_said(redis, two_worke
     assert after.summary()["worker"] != doomed.name
 
 
-def test_a_restarted_dashboard_finds_its_training_running(redis, two_workers, tmp_path):
-    before = RedisTrainings(redis.url, Limits(), tmp_path / "runs", collect=False)
-    job = before.submit(tiny_config(**LONG), "outliving", owner="session-a")
-    wait_for(lambda: job.progress().epoch >= 1, what="a full epoch")
-    del before  # the dashboard's process ends; its training goes on
-    after = RedisTrainings(redis.url, Limits(), tmp_path / "runs")  # started again
-    (found,) = after.jobs(owner="session-a")  # a reload with the same owner token sees it, live
-    assert found.name == "outliving" and found.status == Status.RUNNING
-    first = found.progress().epoch
-    wait_for(lambda: found.progress().epoch > first, what="another epoch")
-    assert after.stop(found, "session-a") == Status.STOPPING and found.done.wait(120)
-    run = runs.get_run(found.progress().run_id, tmp_path / "runs")  # saved by the new one
-    assert run.status == Status.STOPPED
+@pytest.mark.browser
+def test_a_restarted_dashboard_finds_its_training_running(redis, tmp_path):
+    """The dashboard's process ends mid-training and a new one starts: the training went on, and a
+    reload with the same address shows it live, still its owner's, who stops it; the new dashboard
+    saves its run."""
+    worker = TrainingWorker(redis.url, f"w-{tmp_path.name[-8:]}", tmp_path / "worker")
+    dashboard = {"MNIST_EXPLORER_REDIS_URL": redis.url, "MNIST_EXPLORER_RUNS": str(tmp_path / "runs")}
+    try:
+        with chromium_page() as page:
+            with streamlit_server(env=dashboard) as url:
+                page.goto(url)
+                wait_until_idle(page)
+                open_from_navigation(page, "Train")
+                press_slider(page, "Epochs", "End")  # 200 epochs of 20,000 images: it outlives the server
+                enter(page, "Training images (the first N)", 20000)
+                enter(page, "Run name (optional)", "outliving", role="textbox")
+                page.get_by_role("button", name="Train", exact=True).click()
+                page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=120_000)
+                token = re.search(r"owner=([\w-]+)", page.url).group(1)
+            with streamlit_server(env=dashboard) as url:  # another process, on another port
+                page.goto(f"{url}/?owner={token}")
+                wait_until_idle(page)
+                open_from_navigation(page, "Train")
+                page.get_by_text("Run outliving: running").wait_for(timeout=30_000)
+                seen = page.evaluate(EPOCH_POINTS)
+                page.wait_for_function(f"({EPOCH_POINTS})() > {seen}", timeout=60_000)  # live
+                page.get_by_role("button", name="Stop").click()  # still its owner's
+                page.get_by_text("Run outliving: stopped").wait_for(timeout=30_000)
+                page.get_by_text(re.compile("Saved: it is on the Runs page")).wait_for(timeout=60_000)
+                (run,) = runs.list_runs(tmp_path / "runs")  # saved by the new dashboard
+                assert run.name == "outliving" and run.status == Status.STOPPED
+                assert run.record["epochs_run"] > seen >= 1
+    finally:
+        worker.stop()
 
 
 def test_each_side_saves_the_runs_it_queued_and_the_dashboard_those_left_to_it(redis, two_workers, tmp_path):
