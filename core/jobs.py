@@ -75,6 +75,7 @@ class Progress:
     diverged: dict | None = None  # {"epoch", "batch", "loss"}: where the loss stopped being finite
     started: float | None = None  # time.time()
     training_started: float | None = None  # its first epoch began (the data split, the network built)
+    last_report: float | None = None  # its last group of batches ended
     finished: float | None = None
     message: str = ""
     run_id: str | None = None
@@ -101,6 +102,14 @@ class Progress:
         if done <= 0:
             return None
         return (time.time() - began) * (self.epochs - done) / done
+
+    def seconds_per_report(self) -> float | None:
+        """Seconds per group of batches so far (epochs' validation included), on the clock of the
+        machine that trains it; None before the first group."""
+        reports = self.epochs_done() * self.batches / max(1, self.batches_per_report)
+        if not (self.training_started and self.last_report) or reports <= 0:
+            return None
+        return (self.last_report - self.training_started) / reports
 
     def nothing_kept_message(self) -> str:
         """What is said of a training stopped before its first epoch ended (so nothing was saved)."""
@@ -229,6 +238,7 @@ class TrainingJob:
         with self._lock:
             progress = self._progress
             progress.batch = min(batch + 1, progress.batches)  # a group of steps may end past the last
+            progress.last_report = time.time()
             position = progress.epoch + progress.batch / max(progress.batches, 1)
             progress.batch_points.append((position, loss, accuracy))
             if len(progress.batch_points) > MAX_BATCH_POINTS:

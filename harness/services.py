@@ -92,6 +92,14 @@ class TrainingWorker:
                 os.kill(pid, signal.SIGKILL)
         self.process.wait(10)
 
+    def freeze_training(self) -> None:
+        """SIGSTOP the training it runs (a process stuck outside its batches: it answers nothing)."""
+        import psutil
+
+        for process in psutil.process_iter(["environ"]):
+            if _horse_of(process, self.name):
+                os.kill(process.pid, signal.SIGSTOP)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()

@@ -10,9 +10,10 @@ import time
 import pytest
 
 from core import runs
+from core.jobs import Progress
 from core.status import Status
 from core.trainings import Limits, TrainingsUnreachable
-from core.trainings.on_redis import RedisTrainings
+from core.trainings.on_redis import FIRST_GROUP_SECONDS, FORCE_STOP_SECONDS, RedisTrainings, stop_patience
 from harness.apptest import owner_of
 from harness.browser import (
     EPOCH_POINTS,
@@ -50,6 +51,35 @@ def wait_for(condition, timeout: float = 120, what: str = "") -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
+
+
+def test_a_stop_is_forced_only_after_the_training_had_time_to_answer_it():
+    def training(**done) -> Progress:  # 100 batches an epoch, reported (and stoppable) 10 at a time
+        return Progress(status=Status.RUNNING, epochs=10, batches=100, batches_per_report=10, **done)
+
+    now = time.time()
+    assert stop_patience(training(training_started=now)) == FIRST_GROUP_SECONDS  # Keras builds its graph
+    slow = training(training_started=now - 40, last_report=now, batch=50)  # 5 groups in 40 s
+    assert stop_patience(slow) == pytest.approx(3 * 8)  # three of its groups: a big network on one core
+    fast = training(training_started=now - 2, last_report=now, epoch=1)  # 10 groups in 2 s
+    assert stop_patience(fast) == FORCE_STOP_SECONDS
+
+
+def test_a_training_stuck_outside_its_batches_is_stopped_by_force(redis, tmp_path):
+    worker = TrainingWorker(redis.url, f"w-{tmp_path.name[-8:]}", tmp_path / "worker")
+    try:
+        trainings = RedisTrainings(redis.url, Limits(), tmp_path / "runs")
+        stuck = trainings.submit(tiny_config(**LONG), "stuck", owner="session-a")
+        wait_for(lambda: stuck.progress().epoch >= 1, what="an epoch: its pace is known")
+        worker.freeze_training()
+        assert trainings.stop(stuck, "session-a") == Status.STOPPING
+        assert stuck.done.wait(60), stuck.progress()
+        progress = stuck.progress()  # stopped by force, before its silence made it "lost"
+        assert progress.status == Status.STOPPED and progress.message.startswith("stopped by force")
+        after = trainings.submit(tiny_config(epochs=1, train_images=2000), "after", owner="session-a")
+        assert after.done.wait(120) and after.progress().status == Status.FINISHED  # the worker lives on
+    finally:
+        worker.stop()
 
 
 def test_two_owners_train_in_parallel_and_a_lost_worker_is_said(redis, two_workers, tmp_path):

@@ -37,10 +37,13 @@ from core.urls import safe_url
 
 logger = logging.getLogger(__name__)
 
-# A stop not answered within this long of training (a worker stuck outside its batches) is forced by
-# RQ's own stop command: the process is ended, and its last partial epoch with it. A job still
-# preparing is not forced: its worker sees the stop within a second and trains nothing.
+# A stop not answered within this long of training (a worker stuck outside its batches), or within
+# three of its groups of batches when they take longer (a big network on one core), is forced by
+# RQ's own stop command: the process is ended, and its run with it. Before its first group, it gets
+# FIRST_GROUP_SECONDS (Keras builds its graph then). A job still preparing is not forced: its worker
+# sees the stop within a second and trains nothing.
 FORCE_STOP_SECONDS = 5.0
+FIRST_GROUP_SECONDS = 30.0
 # A started job is taken for lost when its "alive" key has been gone this long (or never came).
 LOST_AFTER_SECONDS = keys.ALIVE_TTL + 4
 # Beyond its time limit, a job gets this long to evaluate and save before RQ ends it.
@@ -102,8 +105,8 @@ class RemoteJob:
         if rq in (JobStatus.STARTED, JobStatus.FINISHED):  # a finished one is running until saved
             return Status.RUNNING, ""
         if self.trainings.stop_was_asked(self.rq_job.id):
-            return Status.STOPPED, ("stopped by force: its worker did not answer within "
-                                    f"{FORCE_STOP_SECONDS:g} s; its run was not saved")
+            return Status.STOPPED, ("stopped by force: its worker did not answer the stop (stuck "
+                                    "outside its batches); its run was not saved")
         reason = (self.rq_job.exc_info or "").strip().splitlines()
         return Status.FAILED, reason[-1] if reason else f"RQ says the job {rq}"
 
@@ -307,9 +310,12 @@ class RedisTrainings(Trainings):
             if job.home == self.home or (job.home is None and self.adopt):
                 self._save(job)
         elif rq == JobStatus.STARTED:
-            asked, training = self._stop_asked.get(rq_id), job._progress.training_started
-            if asked is not None and training and time.time() - max(asked, training) > FORCE_STOP_SECONDS:
-                logger.warning("job %s did not stop within %s s: stopped by force", rq_id, FORCE_STOP_SECONDS)
+            asked = self._stop_asked.get(rq_id)
+            if asked is not None and not job._progress.training_started:  # not heard from, or preparing
+                self._stop_asked[rq_id] = time.time()  # its patience counts from its training's start
+            elif asked is not None and time.time() - asked > stop_patience(job._progress):
+                logger.warning("job %s did not stop within %.0f s: stopped by force", rq_id,
+                               time.time() - asked)
                 send_stop_job_command(self.connection, rq_id)
                 del self._stop_asked[rq_id]
             elif not job._alive and self._silent_for(job) > LOST_AFTER_SECONDS:
@@ -351,3 +357,9 @@ def home_of(root: Path | None) -> str:
     from core import runs
 
     return f"{socket.gethostname()}:{(root or runs.runs_dir()).resolve()}"
+
+
+def stop_patience(progress: Progress) -> float:
+    """How long a training may take to answer a stop, once it trains, before it is forced."""
+    per_group = progress.seconds_per_report()
+    return FIRST_GROUP_SECONDS if per_group is None else max(FORCE_STOP_SECONDS, 3 * per_group)
