@@ -129,6 +129,7 @@ def test_a_restarted_dashboard_finds_its_training_running(redis, tmp_path):
                 wait_until_idle(page)
                 open_from_navigation(page, "Train")
                 page.get_by_text("Run outliving: running").wait_for(timeout=30_000)
+                page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=60_000)  # its chart drawn
                 seen = page.evaluate(EPOCH_POINTS)
                 page.wait_for_function(f"({EPOCH_POINTS})() > {seen}", timeout=60_000)  # live
                 page.get_by_role("button", name="Stop").click()  # still its owner's
