@@ -177,6 +177,10 @@ def train_from_terminal(arguments: argparse.Namespace) -> int:
         return 130
     finally:
         signal.signal(signal.SIGINT, previous)
+    if run is None:
+        said = job.progress().nothing_kept_message()
+        print(f"{said[0].upper()}{said[1:]}.", file=sys.stderr)
+        return 1
     return print_saved(run)
 
 
@@ -186,10 +190,7 @@ def print_epoch(config: architecture.TrainingConfig, epoch: int, logs: dict, sec
           flush=True)
 
 
-def print_saved(run: runs.Run | None) -> int:
-    if run is None:
-        print("Stopped before the first epoch ended: nothing was saved.", file=sys.stderr)
-        return 1
+def print_saved(run: runs.Run) -> int:
     accuracy = run.record["test_accuracy"]
     print(f"{run.record['message']}\nSaved run {run.id} ({run.status})"
           + (f": validation accuracy {run.record['validation_accuracy']:.4f}, test accuracy "

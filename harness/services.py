@@ -86,19 +86,21 @@ class TrainingWorker:
 
         victims = [self.process.pid] + [child.pid for child in psutil.Process(self.process.pid).children(
             recursive=True)]
-        horses = [p.pid for p in psutil.process_iter(["environ"]) if _horse_of(p, self.name)]
-        for pid in victims + horses:
+        for pid in victims + self._trainings():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         self.process.wait(10)
 
     def freeze_training(self) -> None:
         """SIGSTOP the training it runs (a process stuck outside its batches: it answers nothing)."""
+        for pid in self._trainings():
+            os.kill(pid, signal.SIGSTOP)
+
+    def _trainings(self) -> list[int]:
+        """The pids of the trainings it spawned (each in a process group of its own)."""
         import psutil
 
-        for process in psutil.process_iter(["environ"]):
-            if _horse_of(process, self.name):
-                os.kill(process.pid, signal.SIGSTOP)
+        return [process.pid for process in psutil.process_iter(["environ"]) if _horse_of(process, self.name)]
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -62,10 +62,10 @@ def train_in_worker(spec: dict) -> dict:
     finally:
         publisher.finish()
     progress = job.progress()
-    logger.info("job %s (#%s) ended: %s", rq_job.id, spec.get("number"), run.record["message"] if run
-                else "stopped before its first epoch")
+    message = run.record["message"] if run else progress.nothing_kept_message()
+    logger.info("job %s (#%s) ended: %s", rq_job.id, spec.get("number"), message)
     return {"status": str(run.status) if run else "stopped", "run_id": run.id if run else None,
-            "message": run.record["message"] if run else progress.nothing_kept_message(),
+            "message": message,
             "test_accuracy": run.record["test_accuracy"] if run else None,
             "host": socket.gethostname(), "epochs": progress.epoch, "archive": archive}
 
