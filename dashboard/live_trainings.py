@@ -132,7 +132,9 @@ def _show(job: TrainingJob) -> None:
         st.error(f"{progress.message} The run is kept on the Runs page, marked diverged; it is not "
                  "offered for evaluation or drawing.")
     else:
-        (st.error if status == Status.FAILED else st.warning)(f"{status.capitalize()}: {progress.message}")
+        said = progress.message  # "stopped before ...", "cancelled before ...": said once, not twice
+        said = said[0].upper() + said[1:] if said.startswith(status) else f"{status.capitalize()}: {said}"
+        (st.error if status == Status.FAILED else st.warning)(said)
 
     if status in ACTIVE and mine and not job.stop_requested:
         # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"

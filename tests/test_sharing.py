@@ -84,6 +84,7 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     button(reloaded, "Cancel").click().run()
     short = queue.jobs()[-1]
     assert short.status == "cancelled" and "cancelled before it started" in short.progress().message
+    assert "Cancelled before it started: nothing was trained" in [w.value for w in reloaded.warning]  # once
     assert queue.position(short) == 0
     button(reloaded, "Stop").click().run()
     assert alice_job.done.wait(60) and alice_job.status in ("stopped", "cancelled")
