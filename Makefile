@@ -15,17 +15,18 @@ run: setup
 
 # A classroom server: Redis (its files, with the queue, in the runs folder: queued trainings survive
 # a restart), WORKERS training workers (one per core by default, each with its share of the cores)
-# and the dashboard, all started and stopped together (Ctrl+C) by honcho. Share it with
-# `make serve ADDRESS=0.0.0.0`; protect Redis as the README says before it listens beyond localhost.
+# and the dashboard on PORT, each restarted by supervisord if it dies; Ctrl+C stops them all. Share
+# it with `make serve ADDRESS=0.0.0.0`: Redis then gets a password (see the README).
 ADDRESS ?= localhost
+PORT ?= 8501
 serve: setup redis
-	mkdir -p runs/redis
-	MNIST_EXPLORER_REDIS_URL=$(URL) WORKERS=$(WORKERS) REDIS_PORT=$(REDIS_PORT) ADDRESS=$(ADDRESS) \
-	  $(BIN)/honcho -f Procfile start -c worker=$(WORKERS)
+	$(BIN)/python -m core.serve --workers $(WORKERS) --port $(PORT) --redis-port $(REDIS_PORT) --address $(ADDRESS)
 
-# Another machine joins the class: `make worker URL=redis://teacher-host:6379/0` after `make setup`.
+# Another machine joins the class, its workers supervised the same way:
+#   make worker URL=redis://teacher-host:6379/0 PASSWORD_FILE=copy-of-the-servers-password-file
+PASSWORD_FILE ?=
 worker: setup
-	$(BIN)/python -m core.trainings.worker --url $(URL)
+	$(BIN)/python -m core.serve --join $(URL) --workers $(WORKERS) $(if $(PASSWORD_FILE),--password-file $(PASSWORD_FILE))
 
 test: setup browser postgres redis
 	$(BIN)/ruff check .

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core import runs
 from core.architecture import TrainingConfig
@@ -126,6 +127,7 @@ class Progress:
 BatchListener = Callable[["TrainingJob", float, float], None]  # (job, loss, accuracy)
 EpochListener = Callable[["TrainingJob", int, dict, float], None]  # (job, epoch, logs, seconds)
 FinishListener = Callable[["TrainingJob"], None]
+WeightsListener = Callable[["TrainingJob", int, "Path"], None]  # (job, epoch, path of its .npz)
 
 
 class TrainingJob:
@@ -147,6 +149,7 @@ class TrainingJob:
         self._on_batches: list[BatchListener] = []
         self._on_epoch: list[EpochListener] = []
         self._on_finish: list[FinishListener] = []
+        self._on_weights: list[WeightsListener] = []
 
     # --- listeners: who follows the training, in the thread that trains -------------------------
     def on_batches(self, listener: BatchListener) -> None:
@@ -156,6 +159,10 @@ class TrainingJob:
     def on_epoch(self, listener: EpochListener) -> None:
         """Call `listener(job, epoch, logs, seconds)` after each full epoch, validated."""
         self._on_epoch.append(listener)
+
+    def on_weights(self, listener: WeightsListener) -> None:
+        """Call `listener(job, epoch, path)` once a full epoch's weights are saved in `path`."""
+        self._on_weights.append(listener)
 
     def on_finish(self, listener: FinishListener) -> None:
         """Call `listener(job)` once the job has ended, however it ended."""
@@ -266,6 +273,11 @@ class TrainingJob:
         for listener in self._on_epoch:
             listener(self, number, logs, seconds)
         return number
+
+    def record_weights(self, number: int, path: Path) -> None:
+        """Full epoch `number`'s weights are saved in `path`; tell the listeners."""
+        for listener in self._on_weights:
+            listener(self, number, path)
 
     def end(self, **changes) -> None:
         """The job is over (`changes`: its status, message, run...): say so to all who wait or listen."""

@@ -56,7 +56,9 @@ def _progress_callback(job: TrainingJob, batches: int, epochs_folder: Path, vali
                                              return_dict=True)
                 logs.update({f"val_{name}": value for name, value in scores.items()})
             if number := job.record_epoch(logs, time.perf_counter() - self.epoch_started):
-                runs.save_epoch_weights(epochs_folder / f"{number:03d}.npz", self.model)
+                path = epochs_folder / f"{number:03d}.npz"
+                runs.save_epoch_weights(path, self.model)
+                job.record_weights(number, path)
 
     return LiveProgress()
 
@@ -127,6 +129,42 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
     record["message"] = outcome(record)
     run = runs.save_run(model, record, root, epochs=epochs_folder)
     logger.info("training #%s saved as run %s: %s", job.id, run.id, record["message"])
+    return run
+
+
+def keep_finished_epochs(job: TrainingJob, data: Mnist, epochs_folder: Path, reason: str,
+                         root: Path | None = None) -> runs.Run | None:
+    """Save as a run what a training lost, or stopped by force, had finished: its full epochs, whose
+    weights (`epochs_folder`/001.npz, ...) left its process as each ended; `job`'s progress holds its
+    history. The model is rebuilt from its configuration and given its last full epoch's weights.
+    None if it finished no epoch."""
+    import keras
+
+    saved = sorted(epochs_folder.glob("*.npz"))
+    if not saved:
+        return None
+    config, progress = job.config.check(), job.progress()
+    kept = min(len(saved), len(progress.epoch_seconds)) or len(saved)
+    job.update(epoch=kept, batch=0, partial_epoch=None, stop_reason=reason, phase=FINISHING,
+               history={name: values[:kept] for name, values in progress.history.items()},
+               epoch_seconds=progress.epoch_seconds[:kept])
+    for extra in saved[kept:]:  # weights sent, but the epoch's record was not: not a full epoch here
+        extra.unlink()
+    keras.utils.set_random_seed(config.hyper.seed)
+    splits = preprocessing.training_split(data.x_train, data.y_train, config.hyper)
+    model = build_model(config, *preprocessing.pixel_statistics(splits[0]))
+    runs.load_epoch_weights(saved[kept - 1], model)
+    _, validation_accuracy = model.evaluate(splits[2], targets(config, splits[3]),
+                                            batch_size=VALIDATION_BATCH, verbose=0)
+    _, test_accuracy = model.evaluate(data.x_test, targets(config, data.y_test),
+                                      batch_size=VALIDATION_BATCH, verbose=0)
+    progress = job.progress()
+    record = _record(job, model, progress, Status.STOPPED, (validation_accuracy, test_accuracy), splits)
+    record |= {"early_stopping": None, "training_seconds": float(sum(progress.epoch_seconds)),
+               "dataset": data.source}
+    record["message"] = outcome(record)
+    run = runs.save_run(model, record, root, epochs=epochs_folder)
+    logger.info("training #%s kept as run %s: %s", job.id, run.id, record["message"])
     return run
 
 

@@ -97,10 +97,15 @@ class TrainingWorker:
             os.kill(pid, signal.SIGSTOP)
 
     def _trainings(self) -> list[int]:
-        """The pids of the trainings it spawned (each in a process group of its own)."""
+        """The pids of the processes training its jobs (not the one it spawned ahead, still idle)."""
         import psutil
 
-        return [process.pid for process in psutil.process_iter(["environ"]) if _horse_of(process, self.name)]
+        from core.trainings.horse import TRAINING_NAME
+
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return [child.pid for child in psutil.Process(self.process.pid).children(recursive=True)
+                    if child.name() == TRAINING_NAME.decode()]
+        return []
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -112,10 +117,66 @@ class TrainingWorker:
         self.log.close()
 
 
-def _horse_of(process, worker_name: str) -> bool:
-    """Whether `process` is a training spawned by the worker named `worker_name` (RQ names it in
-    the environment of the process it spawns, in a process group of its own)."""
-    try:
-        return (process.info.get("environ") or {}).get("RQ_WORKER_ID") == worker_name
-    except Exception:
-        return False
+class ClassroomServer:
+    """`make serve`'s stack (`python -m core.serve`: supervisord, Redis, workers, the dashboard) on
+    free ports, with a runs folder of its own; `stop()` is a Ctrl+C."""
+
+    def __init__(self, runs_folder: Path, workers: int = 2, address: str = "localhost"):
+        self.runs_folder, self.workers = runs_folder, workers
+        self.port, self.redis_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log = open(ARTIFACTS / f"classroom-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
+        self.env = {**os.environ, "MNIST_EXPLORER_RUNS": str(runs_folder)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "core.serve", "--workers", str(workers), "--port", str(self.port),
+             "--redis-port", str(self.redis_port), "--address", address],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def password(self) -> str | None:
+        path = self.runs_folder / "redis" / "password"
+        return path.read_text().strip() if path.is_file() else None
+
+    def processes(self) -> list:
+        """Every process of the stack: supervisord and all it started, the trainings included."""
+        import psutil
+
+        found = []
+        for process in psutil.process_iter(["environ"]):
+            with contextlib.suppress(psutil.Error):
+                if (process.info.get("environ") or {}).get("MNIST_EXPLORER_RUNS") == str(self.runs_folder):
+                    found.append(process)
+        return found
+
+    def program(self, name: str) -> list:
+        """The processes running the program `name` (`web`, `worker`, `redis`), by command line."""
+        marks = {"web": "streamlit", "worker": "core.trainings.worker", "redis": "redis-server"}
+        found = []
+        for process in self.processes():
+            with contextlib.suppress(Exception):
+                if marks[name] in " ".join(process.cmdline()):
+                    found.append(process)
+        return found
+
+    def healthy(self) -> bool:
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                return reply.status == 200
+        except OSError:
+            return False
+
+    def stop(self, timeout: float = 60) -> None:
+        """Ctrl+C: supervisord stops everything it started."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()

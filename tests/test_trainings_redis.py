@@ -75,7 +75,11 @@ def test_a_training_stuck_outside_its_batches_is_stopped_by_force(redis, tmp_pat
         assert trainings.stop(stuck, "session-a") == Status.STOPPING
         assert stuck.done.wait(60), stuck.progress()
         progress = stuck.progress()  # stopped by force, before its silence made it "lost"
-        assert progress.status == Status.STOPPED and progress.message.startswith("stopped by force")
+        assert progress.status == Status.STOPPED
+        assert progress.message.startswith("stopped by force after epoch")
+        (kept,) = runs.list_runs(tmp_path / "runs")  # with every full epoch it had sent
+        assert kept.id == progress.run_id and kept.status == Status.STOPPED
+        assert kept.record["epochs_run"] >= 1 and len(runs.epoch_weights(kept)) == kept.record["epochs_run"]
         after = trainings.submit(tiny_config(epochs=1, train_images=2000), "after", owner="session-a")
         assert after.done.wait(120) and after.progress().status == Status.FINISHED  # the worker lives on
     finally:
@@ -93,9 +97,15 @@ def test_two_owners_train_in_parallel_and_a_lost_worker_is_said(redis, two_worke
 
     doomed = next(worker for worker in two_workers if worker.name in by_worker)
     lost = by_worker[doomed.name]
+    wait_for(lambda: lost.progress().epoch >= 2, what="two full epochs")
     doomed.kill()  # the worker and its training, SIGKILL: as a machine switched off
     assert lost.done.wait(60), lost.progress()
-    assert lost.progress().status == Status.FAILED and lost.progress().message.startswith("worker lost")
+    progress = lost.progress()  # its full epochs kept
+    assert progress.status == Status.STOPPED, progress
+    assert progress.message.startswith("worker lost after epoch")
+    kept = runs.read_run(tmp_path / "runs" / progress.run_id)
+    assert kept.record["epochs_run"] >= 2 and kept.record["test_accuracy"] > 0.5
+    assert "loss of its worker" in kept.record["message"]
     survivor = next(job for job in (alice, bob) if job is not lost)
     assert survivor.status == Status.RUNNING  # nothing else is lost
     trainings.stop(survivor, survivor.owner)

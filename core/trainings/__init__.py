@@ -147,7 +147,7 @@ def open_trainings(data: Callable, limits: Limits, root: Path | None = None) -> 
     if url := os.environ.get(REDIS_ENV):
         from core.trainings.on_redis import RedisTrainings
 
-        return RedisTrainings(url, limits, root, adopt=True)  # and the runs terminals leave to it
+        return RedisTrainings(url, limits, root, adopt=True, data=data)  # and runs terminals leave it
     from core.trainings.local import LocalTrainings
 
     return LocalTrainings(data(), root, limits)
