@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -136,14 +137,14 @@ async def scenario(url: str, runs_folder: Path, sampler: MemorySampler, sessions
 
         load_started = time.time()
         first = await start_training(browser, url, "load A", epochs=40)
-        await first.get_by_text("Run load A: running").wait_for(timeout=120_000)
+        await first.get_by_text(re.compile(r"Run load A \(#\d+\): running")).wait_for(timeout=120_000)
         second = await start_training(browser, url, "load B", epochs=2)
         await second.get_by_text("Waiting in the queue, position 1").wait_for(timeout=120_000)
         times, failures = [], []
         await asyncio.gather(*(click_through(browser, url, rounds, times, failures)
                                for _ in range(sessions)))
         report["rss_mb"]["after_sessions"] = sampler.rss() / 2**20
-        await second.get_by_text("Run load B: finished").wait_for(timeout=600_000)
+        await second.get_by_text(re.compile(r"Run load B \(#\d+\): finished")).wait_for(timeout=600_000)
         report["rss_mb"]["after_trainings"] = sampler.rss() / 2**20
         report["rss_mb"]["peak_during_load"] = sampler.peak_since(load_started) / 2**20
         await browser.close()

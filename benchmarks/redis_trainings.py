@@ -82,7 +82,7 @@ def stop_in_chromium(folder: Path) -> dict:
                 for attempt in range(5):
                     enter(page, "Training images (the first N)", 20_000 + attempt)
                     page.get_by_role("button", name="Train", exact=True).click()
-                    page.get_by_text(re.compile(r"Epoch \d+/200")).first.wait_for(timeout=120_000)
+                    page.get_by_text(re.compile(r"epoch \d+ of 200")).first.wait_for(timeout=120_000)
                     page.wait_for_timeout(1500)  # mid-training, a few epochs in
                     started = time.perf_counter()
                     page.get_by_role("button", name="Stop").first.click()

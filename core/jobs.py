@@ -76,6 +76,7 @@ class Progress:
     diverged: dict | None = None  # {"epoch", "batch", "loss"}: where the loss stopped being finite
     started: float | None = None  # time.time()
     training_started: float | None = None  # its first epoch began (the data split, the network built)
+    first_report: float | None = None  # its first group of batches ended (time.time())
     last_report: float | None = None  # its last group of batches ended
     finished: float | None = None
     message: str = ""
@@ -246,6 +247,7 @@ class TrainingJob:
             progress = self._progress
             progress.batch = min(batch + 1, progress.batches)  # a group of steps may end past the last
             progress.last_report = time.time()
+            progress.first_report = progress.first_report or progress.last_report
             position = progress.epoch + progress.batch / max(progress.batches, 1)
             progress.batch_points.append((position, loss, accuracy))
             if len(progress.batch_points) > MAX_BATCH_POINTS:

@@ -195,6 +195,8 @@ def _record(job: TrainingJob, model, progress: Progress, status: Status, accurac
         "epoch_seconds": progress.epoch_seconds,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "started_at": progress.started,
+        "training_started_at": progress.training_started,  # the split made, the network built
+        "first_batches_at": progress.first_report,
         "finished_at": time.time(),
     }
 

@@ -18,15 +18,17 @@ import streamlit as st
 from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
 from core.status import ACTIVE, USABLE, Status
 from core.trainings import TrainingsUnreachable
-from dashboard import figures, server, session
+from dashboard import server, session
+from dashboard.live_curves import live_curves, send_everything_next
 from dashboard.text import for_markdown, said
 
-# Every redraw costs the training CPU on a 2-core machine, most of it the browser's own rendering.
-# With the statuses and the curves both redrawn every second, epochs took 1.27x as long as a bare
-# fit while the page was watched; at these rates, 1.04x as long as when the tab shows another page
-# (benchmarks/training_overhead.py --browser). A click on Stop does not wait for a redraw.
+# Every redraw costs the training CPU on a 2-core machine, most of it the browser's own rendering:
+# with plotly figures rebuilt every second, epochs took 1.27x as long as a bare fit while the page
+# was watched. The curves are now a chart of our own that appends only the new points
+# (dashboard.live_curves), cheap enough to redraw every second (benchmarks/training_overhead.py
+# --browser). A click on Stop does not wait for a redraw.
 REFRESH_SECONDS = 2.0
-CURVES_SECONDS = 6.0
+CURVES_SECONDS = 1.0
 OTHERS_SECONDS = 5.0  # the server's queue: who else trains, for information
 # While a training prepares (its data split, its network built and compiled: a second or two), its
 # status and curves are looked at this often, so that its first curves show as soon as they exist;
@@ -47,6 +49,7 @@ def follow(jobs: Callable[[], list[TrainingJob]], curves: bool = True, others: b
         st.warning(said(problem), icon=":material/cloud_off:")
         return
     active = any(stage in (Status.QUEUED, PREPARING, TRAINING, FINISHING) for stage in stages)
+    send_everything_next()  # the page is drawn anew: so may its chart be
     rate = STARTING_SECONDS if PREPARING in stages else REFRESH_SECONDS if active else None
     st.fragment(run_every=rate)(_unless_unreachable(_show_all))(jobs, stages)
     if curves:
@@ -91,10 +94,7 @@ def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
         return
     progress = job.progress()
     if progress.history or progress.batch_points:
-        st.caption(f"Curves of run {for_markdown(job.name or f'#{job.id}')}"
-                   + (f", redrawn every {CURVES_SECONDS:g} s" if job.status in ACTIVE else ""))
-        st.plotly_chart(figures.training_curves(progress.history, progress.batch_points),
-                        key="live-curves")
+        live_curves(job.id, progress, f"{_title(job)}: {_where(progress)}")
     elif job.status in ACTIVE:
         st.caption("The loss and accuracy curves appear here with the first batches.")
 
@@ -104,7 +104,7 @@ def _show(job: TrainingJob) -> None:
     progress = job.progress()
     status = progress.status
     mine = job.owner == session.owner()
-    title = f"Run {for_markdown(job.name or f'#{job.id}')}"
+    title = for_markdown(_title(job))
     headline = st.empty()
     if status == Status.RUNNING and job.stop_requested and not job.training_ended.is_set():
         headline.subheader(f"{title}: stopping...")  # at once; then wait a moment for the loop to end
@@ -119,7 +119,7 @@ def _show(job: TrainingJob) -> None:
     elif status == Status.QUEUED:
         st.info(f"Waiting in the queue, position {trainings.position(job)}: "
                 f"{len(trainings.running())} training(s) running, at most {trainings.max_running} at once. "
-                f"It starts by itself when its turn comes{_wait(trainings, job)}.")
+                + _wait(trainings, job))
     elif status == Status.RUNNING and job.stage() == PREPARING:
         st.progress(0.0, text="Preparing: splitting the images, building the network; the first "
                               "batches follow in a second or two.")
@@ -136,7 +136,7 @@ def _show(job: TrainingJob) -> None:
         said = said[0].upper() + said[1:] if said.startswith(status) else f"{status.capitalize()}: {said}"
         (st.error if status == Status.FAILED else st.warning)(said)
 
-    if status in ACTIVE and mine and not job.stop_requested:
+    if status in ACTIVE and mine and not job.stop_requested and not finishing:
         # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"
         st.button("Stop" if status == Status.RUNNING else "Cancel", key=f"stop-{job.id}",
                   on_click=_stop, args=(job,))
@@ -150,12 +150,8 @@ def _show(job: TrainingJob) -> None:
 
 
 def _running(job: TrainingJob, progress) -> None:
-    """The progress bar of a running training, and what its time limit will do to it."""
-    eta = progress.eta_seconds()
-    st.progress(progress.fraction_done(), text=(
-        f"Epoch {min(progress.epoch + 1, progress.epochs)}/{progress.epochs}, "
-        f"batch {progress.batch}/{progress.batches}"
-        + (f", about {_duration(eta)} left" if eta is not None else "")))
+    """What a running training's chart does not say: its steps, what its time limit will do."""
+    eta = progress.eta_seconds()  # where it is, its bar and its time left: on its chart, redrawn each second
     if progress.batches_per_report > 1:
         st.caption(f"Batches run {progress.batches_per_report} at a time: progress (and Stop) "
                    "moves in such steps.")
@@ -168,13 +164,31 @@ def _running(job: TrainingJob, progress) -> None:
                        icon=":material/timer:")
 
 
+def _title(job: TrainingJob) -> str:
+    """"Run frank (#12)": several trainings may share a name; their numbers tell them apart."""
+    return f"Run {job.name} (#{job.id})" if job.name else f"Run #{job.id}"
+
+
+def _where(progress) -> str:
+    """Where a training is, for its chart's headline."""
+    if progress.status != Status.RUNNING:
+        return f"{progress.epoch} full epoch(s) of {progress.epochs}, {progress.status}"
+    if progress.epoch >= progress.epochs or progress.phase == FINISHING:
+        return f"{progress.epoch} full epoch(s) of {progress.epochs}; evaluating and saving"
+    eta = progress.eta_seconds()
+    return (f"epoch {progress.epoch + 1} of {progress.epochs}, batch {progress.batch} of {progress.batches}"
+            + (f", about {_duration(eta)} left" if eta is not None else ""))
+
+
 def _wait(trainings, job: TrainingJob) -> str:
-    """How long it may wait, in words: at most the time the trainings ahead of it may take."""
+    """How long it may wait, in words, from the pace of the trainings ahead of it."""
     seconds = trainings.wait_seconds(job)
-    if seconds is None:
-        return ""
-    return (f", within about {_duration(seconds)} at most (the trainings ahead of it each stop at the "
-            f"server's limit of {_duration(trainings.time_limit)})")
+    if seconds < 1:
+        return "A worker is free: it starts now."
+    limit = (f"each stops at the server's limit of {_duration(trainings.time_limit)} at most"
+             if trainings.time_limit else "their owners may also stop them sooner")
+    return (f"It starts by itself when its turn comes, in about {_duration(seconds)} (from the pace of "
+            f"the trainings ahead of it; {limit}).")
 
 
 def _duration(seconds: float) -> str:
@@ -218,6 +232,10 @@ def _server_queue() -> None:
                    f"run at once; the queue holds at most {trainings.max_queued}).")
         return
     rows = [{"position": str(trainings.position(job) or Status.RUNNING), **job.summary()} for job in theirs]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", column_config={
-        "position": st.column_config.TextColumn(), "progress": st.column_config.ProgressColumn(
-            min_value=0.0, max_value=1.0, format="percent")})
+    # narrow columns: the live view is a third of the page, and every column must show in it
+    text = st.column_config.TextColumn
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", width="stretch", column_config={
+        "position": text("#", width=60), "name": text(width=90), "status": text(width=70),
+        "architecture": text(width=110), "worker": text(width=90),
+        "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent",
+                                                    width=80)})

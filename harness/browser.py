@@ -20,12 +20,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-# How many per-epoch points the live training chart of the page shows (its plotly data, in the DOM).
+# How many per-epoch points the live training chart of the page shows (its canvas says, in the DOM).
 EPOCH_POINTS = """() => {
-    const chart = document.querySelector('[data-testid="stMain"] .js-plotly-plot');
-    if (!chart || !chart.data) return 0;
-    const trace = chart.data.find(t => t.name === 'training, per epoch');
-    return trace ? trace.x.length : 0;
+    const chart = document.querySelector('[data-testid="stMain"] .live-curves canvas');
+    return chart ? Number(chart.dataset.epochs) : 0;
 }"""
 
 

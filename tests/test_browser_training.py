@@ -56,7 +56,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         enter(alice, "Run name (optional)", "browser run", role="textbox")
         assert "101,770" in main_text(alice)  # the given preset's summary
         alice.get_by_role("button", name="Train", exact=True).click()
-        alice.get_by_text("Run browser run: running").wait_for(timeout=60_000)
+        alice.get_by_text(re.compile(r"Run browser run \(#\d+\): running")).wait_for(timeout=60_000)
         # where the eye is: the live view in the window, beside the form, without scrolling to it
         live_view = alice.locator(".st-key-live-view").bounding_box()
         assert live_view["x"] > 700 and 0 <= live_view["y"] < 1000 - 100, live_view
@@ -64,7 +64,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         first = alice.evaluate(EPOCH_POINTS)
         alice.wait_for_function(f"({EPOCH_POINTS})() > {first}", timeout=60_000)  # it grows
         # the progress line is redrawn with the fragment: wait for it rather than catch a redraw
-        alice.get_by_text(re.compile(r"Epoch \d+/200, batch \d+/")).wait_for(timeout=10_000)
+        alice.get_by_text(re.compile(r"epoch \d+ of 200, batch \d+ of")).wait_for(timeout=10_000)
         assert page_errors(alice) == []
         assert "owner=" in alice.url  # the session's token, kept by a reload
 
@@ -91,10 +91,10 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         alice.goto(address)
         wait_until_idle(alice)
         open_from_navigation(alice, "Train")
-        alice.get_by_text("Run browser run: running").wait_for(timeout=30_000)
+        alice.get_by_text(re.compile(r"Run browser run \(#\d+\): running")).wait_for(timeout=30_000)
         alice.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
         alice.get_by_role("button", name="Stop").click()
-        alice.get_by_text("Run browser run: stopped").wait_for(timeout=30_000)
+        alice.get_by_text(re.compile(r"Run browser run \(#\d+\): stopped")).wait_for(timeout=30_000)
         # epochs this short end every second or so: the click may land in one or between two
         alice.get_by_text(re.compile(r"Stopped (during epoch \d+ of 200|after \d+ full epoch\(s\) of 200)"))\
             .wait_for(timeout=10_000)
