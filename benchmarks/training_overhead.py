@@ -2,8 +2,9 @@
 bare `model.fit(verbose=0)`, for the same model and data, in one process, alternating.
 
 The dashboard path is the real one: a LocalTrainings worker thread with the live-progress callback,
-while a second thread plays the page's fragments (dashboard/live_trainings.py): every REFRESH_SECONDS it
-copies the job's progress, every CURVES_SECONDS it builds the plotly curves. The first epoch of
+while a second thread plays the page's fragments (dashboard/live_trainings.py): every CURVES_SECONDS it
+copies the job's progress and sends the chart its new points (as JSON), every REFRESH_SECONDS the
+statuses. The first epoch of
 every fit is left out (graph tracing). Target: ratio <= 1.05.
 
     .venv/bin/python -m benchmarks.training_overhead [--browser]
@@ -28,7 +29,7 @@ import keras
 from core import architecture, preprocessing
 from core.data import load_mnist
 from core.trainings.local import LocalTrainings
-from dashboard import figures
+from dashboard.live_curves import new_points
 from dashboard.live_trainings import CURVES_SECONDS, REFRESH_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +80,16 @@ def dashboard_fit(data) -> list[float]:
         job = queue.submit(config(), "overhead")
 
         def watch():  # what the page's fragments do on each redraw
-            redraws = 0
+            redraws, sent = 0, [None]
             while not job.done.is_set():
                 progress = job.progress()
-                if redraws % round(CURVES_SECONDS / REFRESH_SECONDS) == 0:
-                    figures.training_curves(progress.history, progress.batch_points).to_json()
+                if redraws % round(REFRESH_SECONDS / CURVES_SECONDS) == 0:
+                    job.summary()  # the statuses' redraw
+                new = new_points(sent[0], progress.batch_points)  # the chart's: only what is new
+                json.dumps({"points": new, "history": progress.history})
+                sent[0] = new[-1][0] if new else sent[0]
                 redraws += 1
-                time.sleep(REFRESH_SECONDS)
+                time.sleep(CURVES_SECONDS)
 
         watcher = threading.Thread(target=watch)
         watcher.start()

@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from core.data import MnistUnavailable
-from dashboard import cached_data, compat, pages, session
+from dashboard import cached_data, compat, pages, server, session
 from dashboard.text import said
 
 # Operators read what core and the dashboard log in the terminal that runs the server.
@@ -26,6 +26,7 @@ except MnistUnavailable as problem:
     st.session_state[session.DATASET_PROBLEM] = problem.reasons
     navigation = st.navigation([st.Page(pages.NO_DATA, title="Get the data", icon=":material/download:")])
 else:
+    server.trainings()  # from the first visit on, whatever the page: it saves what finished meanwhile
     st.sidebar.caption(f"Data: {said(dataset.source)}")
     for reason in dataset.skipped:  # e.g. a MNIST_PATH file that is damaged: say so, keep going
         st.sidebar.warning(f"Not used: {said(reason)}", icon=":material/warning:")

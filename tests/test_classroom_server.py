@@ -4,6 +4,7 @@ training's full epochs, a shared server's Redis has a password that no command l
 Ctrl+C leaves no process behind. Then what a worker refuses to run: a pickled job, a job naming
 another function or a callback, a job of another version."""
 
+import re
 from pathlib import Path
 
 import psutil
@@ -16,6 +17,14 @@ from core.status import Status
 from core.trainings import Limits, keys, rq_jobs
 from core.trainings.horse import TRAINING_NAME
 from core.trainings.on_redis import RedisTrainings
+from harness.browser import (
+    EPOCH_POINTS,
+    chromium_page,
+    enter,
+    open_from_navigation,
+    press_slider,
+    wait_until_idle,
+)
 from harness.services import ClassroomServer, TrainingWorker, redis_server
 from tests.conftest import tiny_config
 from tests.test_trainings_redis import wait_for
@@ -63,11 +72,31 @@ def test_the_classroom_server_heals_itself_and_ctrl_c_leaves_nothing(tmp_path):
         after = trainings.submit(tiny_config(epochs=1, train_images=2000), "after", owner="session-a")
         assert after.done.wait(120) and after.progress().status == Status.FINISHED
 
-        (web,) = server.program("web")
-        web.kill()  # the dashboard, SIGKILL: restarted, Redis and the workers untouched
-        wait_for(lambda: not server.healthy(), 10, "the dashboard down")
-        wait_for(server.healthy, 60, "the dashboard back")
-        assert len(trainings.workers()) == 2 and trainings.problem() == ""
+        with chromium_page() as page:  # a student trains from the page...
+            page.goto(server.url)
+            wait_until_idle(page)
+            open_from_navigation(page, "Train")
+            press_slider(page, "Epochs", "End")
+            enter(page, "Training images (the first N)", 20000)
+            enter(page, "Run name (optional)", "outliving", role="textbox")
+            page.get_by_role("button", name="Train", exact=True).click()
+            page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=120_000)
+            (web,) = server.program("web")
+            web.kill()  # ...the dashboard, SIGKILL: restarted, Redis and the workers untouched
+            wait_for(lambda: not server.healthy(), 10, "the dashboard down")
+            wait_for(server.healthy, 60, "the dashboard back")
+            assert len(trainings.workers()) == 2 and trainings.problem() == ""
+            page.reload()  # as its reconnection does: the training is there, live, still its owner's
+            wait_until_idle(page)
+            page.get_by_text(re.compile(r"Run outliving \(#\d+\): running")).wait_for(timeout=60_000)
+            page.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
+            page.get_by_role("button", name="Stop").click()
+            page.get_by_text(re.compile("Saved: it is on the Runs page")).wait_for(timeout=60_000)
+
+        (redis_process,) = server.program("redis")
+        redis_process.kill()  # Redis, SIGKILL: back with its append-only file
+        wait_for(lambda: trainings.problem() == "" and len(server.program("redis")) == 1, 60, "Redis back")
+        assert {"doomed", "after", "outliving"} <= {job.name for job in trainings.jobs()}
     finally:
         server.stop()
     assert server.process.returncode is not None
@@ -115,3 +144,20 @@ def test_a_worker_runs_the_training_and_nothing_else(tmp_path):
             worker.stop()
         said = Path(log).read_text()
         assert "refused job named" in said and "refused job callback" in said, said[-3000:]
+
+
+def test_the_systemd_unit_offered_to_schools_is_valid(tmp_path):
+    """systemd is not PID 1 here: the unit can only be verified, not run."""
+    import shutil
+    import subprocess
+
+    from harness.browser import ROOT
+
+    analyze = shutil.which("systemd-analyze")
+    assert analyze, "systemd-analyze (Debian's systemd) is needed to check docs/mnist-explorer.service"
+    unit = ROOT / "docs" / "mnist-explorer.service"
+    checked = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True)
+    assert checked.returncode == 0 and not checked.stderr.strip(), checked.stderr
+    broken = tmp_path / "mnist-explorer.service"
+    broken.write_text(unit.read_text().replace("/usr/bin/make", "/nowhere/make"))
+    assert subprocess.run([analyze, "verify", str(broken)], capture_output=True).returncode != 0

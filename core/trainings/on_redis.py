@@ -104,8 +104,10 @@ class RemoteJob:
             return Status.CANCELLED, "cancelled before it started: nothing was trained"
         if rq in (JobStatus.STARTED, JobStatus.FINISHED):  # a finished one is running until saved
             return Status.RUNNING, ""
-        if self.trainings.stop_was_asked(self.rq_job.id):  # its full epochs are being kept
+        if self.trainings.saves(self):  # ended by force or crashed: its full epochs are being kept
             return Status.RUNNING, ""
+        if self.trainings.stop_was_asked(self.rq_job.id):
+            return Status.STOPPED, "stopped by force: its worker did not answer the stop"
         return Status.FAILED, failure_reason(self.rq_job)
 
     def stage(self) -> str:
@@ -319,7 +321,8 @@ class RedisTrainings(Trainings):
                 logger.exception("watching the trainings on %s", safe_url(self.url))
             time.sleep(WATCH_SECONDS)
 
-    def _mine(self, job: RemoteJob) -> bool:
+    def saves(self, job: RemoteJob) -> bool:
+        """Whether this side saves `job`'s run: it queued it, or adopts those left to the dashboard."""
         return job.home == self.home or (job.home is None and self.adopt)
 
     def _look_after(self, job: RemoteJob) -> None:
@@ -327,10 +330,10 @@ class RedisTrainings(Trainings):
         if job.rq_job.meta.get("outcome"):
             return
         if rq == JobStatus.FINISHED:
-            if self._mine(job):
+            if self.saves(job):
                 self._save(job, lambda: self._finished_run(job))
         elif rq in (JobStatus.FAILED, JobStatus.STOPPED):  # ended by force, by its time, or refused
-            if self._mine(job):
+            if self.saves(job):
                 self._save(job, lambda: self._failed_run(job))
         elif rq == JobStatus.STARTED:
             asked = self._stop_asked.get(rq_id)
@@ -341,7 +344,7 @@ class RedisTrainings(Trainings):
                                time.time() - asked)
                 send_stop_job_command(self.connection, rq_id)
                 del self._stop_asked[rq_id]
-            elif not job._alive and self._silent_for(job) > LOST_AFTER_SECONDS and self._mine(job):
+            elif not job._alive and self._silent_for(job) > LOST_AFTER_SECONDS and self.saves(job):
                 self._save(job, lambda: self._kept_epochs(
                     job, "worker lost", "the loss of its worker (killed, or its machine switched off)"))
 
@@ -413,10 +416,10 @@ class RedisTrainings(Trainings):
         if "terminated unexpectedly" in said:
             return self._kept_epochs(job, "its training process ended unexpectedly (out of memory?)",
                                      "the unexpected end of its training process")
-        return self._kept_epochs(job, said, said)
+        return self._kept_epochs(job, said, said, nothing_said=said)  # refused, most likely
 
-    def _kept_epochs(self, job: RemoteJob, why: str, reason: str,
-                     nothing: Status = Status.FAILED) -> tuple[Status, str, dict]:
+    def _kept_epochs(self, job: RemoteJob, why: str, reason: str, nothing: Status = Status.FAILED,
+                     nothing_said: str = "") -> tuple[Status, str, dict]:
         """Keep as a run the full epochs whose weights `job`'s worker sent; (status, message, more)."""
         from core.training import keep_finished_epochs
 
@@ -424,7 +427,7 @@ class RedisTrainings(Trainings):
         with tempfile.TemporaryDirectory(prefix="mnist-explorer-kept-") as folder:
             count = self.epochs_sent(job, Path(folder))
             if count == 0:
-                return nothing, f"{why} before its first epoch ended: nothing was saved", {}
+                return nothing, nothing_said or f"{why} before its first epoch ended: nothing was saved", {}
             training = TrainingJob(job.config, job.name, job.owner, job.tag, job.time_limit)
             published = job._progress
             training.update(status=Status.RUNNING, history=published.history, epoch=published.epoch,
