@@ -24,6 +24,7 @@ export default function ({ data, parentElement }) {
   root.querySelector(".headline").textContent = data.headline;
   root.querySelector(".bar div").style.width = (100 * data.fraction).toFixed(1) + "%";
   const canvas = root.querySelector("canvas");
+  canvas.dataset.job = data.job;
   canvas.dataset.epochs = (data.history.loss || []).length;
   canvas.dataset.batchPoints = state.batch.length;
   canvas.dataset.lastPosition = state.batch.length ? state.batch[state.batch.length - 1][0] : 0;
