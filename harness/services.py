@@ -128,6 +128,7 @@ class ClassroomServer:
         ARTIFACTS.mkdir(exist_ok=True)
         self.log = open(ARTIFACTS / f"classroom-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
         self.env = {**os.environ, "MNIST_EXPLORER_RUNS": str(runs_folder)}
+        self.seen: set = set()  # every process of the stack seen so far
         self.process = subprocess.Popen(
             [sys.executable, "-m", "core.serve", "--workers", str(workers), "--port", str(self.port),
              "--redis-port", str(self.redis_port), "--address", address],
@@ -142,15 +143,31 @@ class ClassroomServer:
         return path.read_text().strip() if path.is_file() else None
 
     def processes(self) -> list:
-        """Every process of the stack: supervisord and all it started, the trainings included."""
+        """Every process of the stack: supervisord and all it started, the trainings included
+        (its descendants, and any process left with its runs folder in its environment)."""
         import psutil
 
-        found = []
+        found = set()
+        with contextlib.suppress(psutil.Error):
+            supervisor = psutil.Process(self.process.pid)
+            found |= {supervisor, *supervisor.children(recursive=True)}
         for process in psutil.process_iter(["environ"]):
             with contextlib.suppress(psutil.Error):
                 if (process.info.get("environ") or {}).get("MNIST_EXPLORER_RUNS") == str(self.runs_folder):
-                    found.append(process)
-        return found
+                    found.add(process)
+        self.seen |= found
+        return sorted(found, key=lambda process: process.pid)
+
+    def leftovers(self) -> list:
+        """The processes of the stack still alive (zombies aside): after a Ctrl+C, none."""
+        import psutil
+
+        alive = []
+        for process in self.seen | set(self.processes()):
+            with contextlib.suppress(psutil.Error):
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(process)
+        return alive
 
     def program(self, name: str) -> list:
         """The processes running the program `name` (`web`, `worker`, `redis`), by command line."""

@@ -100,7 +100,7 @@ def test_the_classroom_server_heals_itself_and_ctrl_c_leaves_nothing(tmp_path):
     finally:
         server.stop()
     assert server.process.returncode is not None
-    wait_for(lambda: not server.processes() and not training_processes(), 30, "every process gone")
+    wait_for(lambda: not server.leftovers() and not training_processes(), 30, "every process gone")
 
 
 def redis_info(connection) -> dict:
