@@ -231,11 +231,19 @@ def _server_queue() -> None:
         st.caption(f"No other session's training is queued or running (at most {trainings.max_running} "
                    f"run at once; the queue holds at most {trainings.max_queued}).")
         return
-    rows = [{"position": str(trainings.position(job) or Status.RUNNING), **job.summary()} for job in theirs]
-    # narrow columns: the live view is a third of the page, and every column must show in it
+    rows = [_queue_row(trainings, job) for job in theirs]
+    # four narrow columns: the live view is a third of the page, and every column must show in it
+    # (a cell cut short shows whole on hover)
     text = st.column_config.TextColumn
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="server-queue", width="stretch", column_config={
-        "position": text("#", width=60), "name": text(width=90), "status": text(width=70),
-        "architecture": text(width=110), "worker": text(width=90),
+        "status": text(width=80), "training": text(width=150), "worker": text(width=80),
         "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent",
-                                                    width=80)})
+                                                    width=60)})
+
+
+def _queue_row(trainings, job: TrainingJob) -> dict:
+    summary = job.summary()
+    position = trainings.position(job)
+    return {"status": f"queued ({position})" if position else summary["status"],
+            "training": f"{summary['name']}: {summary['architecture']}", "progress": summary["progress"],
+            "worker": summary["worker"]}

@@ -72,9 +72,9 @@ def test_a_session_controls_its_own_trainings_and_only_sees_the_others(runs_fold
     bob = open_page("train")
     assert token_of(bob) != token_of(alice)
     assert not buttons(bob, "Stop") and not buttons(bob, "Cancel")
-    server_queue = next(d.value for d in bob.dataframe if "architecture" in d.value.columns)
-    assert server_queue["name"].tolist() == ["alice long", "alice short"]
-    assert server_queue["position"].tolist() == ["running", "1"]
+    server_queue = next(d.value for d in bob.dataframe if "training" in d.value.columns)
+    assert [training.split(":")[0] for training in server_queue["training"]] == ["alice long", "alice short"]
+    assert server_queue["status"].tolist() == ["running", "queued (1)"]
     with pytest.raises(NotYours):
         queue.stop(alice_job, owner_of(bob))
 
