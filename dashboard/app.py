@@ -32,4 +32,9 @@ else:
         st.sidebar.warning(f"Not used: {said(reason)}", icon=":material/warning:")
     # every page in sight: past twelve, Streamlit would hide some behind "View more"
     navigation = st.navigation(pages.navigation(), expanded=True)
+if st.sidebar.button("I'm someone else", key="someone-else", icon=":material/person_off:",
+                     help="On a shared computer: this browser forgets who used it before. Their "
+                          "trainings and runs stay theirs; you start as a new visitor."):
+    session.forget_owner()
+    st.rerun()
 navigation.run()

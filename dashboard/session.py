@@ -14,8 +14,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
+# Writes the owner cookie: st.context.cookies is read-only, and holds what the page's first request
+# sent. Plain JavaScript, no browser-only API (a school's server over plain HTTP is not a secure
+# context); display-only, it sends nothing back.
+_keep_in_browser = st.components.v2.component("mnist_explorer_owner_cookie", js="""
+export default function ({ data }) {
+  const age = data.days * 24 * 3600;
+  document.cookie = `${data.name}=${data.token}; path=/; max-age=${age}; SameSite=Strict`;
+}
+""")
+
 _KEPT = "kept-across-pages"
-OWNER_PARAM = "owner"
+OWNER_PARAM = "owner"  # where older versions kept the token: in the address (read once, then dropped)
+OWNER_TOKEN = "owner_token"  # session state
+COOKIE = "mnist_explorer_owner"
+COOKIE_DAYS = 365
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # The keys by which pages hand each other a choice (set one, then switch page)
 EVALUATE_RUN = "evaluate_run"  # the run the Evaluate page opens on
@@ -29,19 +42,33 @@ DATASET_PROBLEM = "dataset_problem"  # why MNIST could not be loaded, for the no
 
 
 def owner() -> str:
-    """This browser session's id, which owns its trainings and runs.
+    """This browser's id, which owns its trainings and runs.
 
-    A random token lives in the page's URL (?owner=...), so a reload of the same tab keeps it;
-    another tab or visitor gets a token of its own. Runs and jobs record a hash of it, never the
-    token itself, so nothing on the server's disk lets anyone take over a session.
+    A random token made here and kept by the browser in a cookie (`COOKIE`), read back on every
+    load: a reload and a new tab keep it; an address copied into another browser carries no
+    control. An address that still holds the old `?owner=` works once: its token moves into the
+    cookie and leaves the address. Runs and jobs record a hash of the token, never the token itself,
+    so nothing on the server's disk lets anyone take over a session. Tests give a session its token
+    through one seam: st.session_state["owner_token"], set before its first run.
     """
-    token = st.session_state.get("owner_token") or st.query_params.get(OWNER_PARAM, "")
-    if not _TOKEN.match(token):
-        token = secrets.token_urlsafe(18)
-    st.session_state["owner_token"] = token
-    if st.query_params.get(OWNER_PARAM) != token:  # a page switch may drop it from the URL
-        st.query_params[OWNER_PARAM] = token
+    token = st.session_state.get(OWNER_TOKEN)
+    if not _TOKEN.match(token or ""):
+        from_address = st.query_params.get(OWNER_PARAM, "")
+        token = next((found for found in (from_address, st.context.cookies.get(COOKIE, ""))
+                      if _TOKEN.match(found)), None) or secrets.token_urlsafe(18)
+        st.session_state[OWNER_TOKEN] = token
+    if OWNER_PARAM in st.query_params:  # the address never carries it
+        del st.query_params[OWNER_PARAM]
+    if st.context.cookies.get(COOKIE) != token:  # new, or changed since this page was loaded
+        _keep_in_browser(data={"name": COOKIE, "token": token, "days": COOKIE_DAYS}, key="owner-cookie",
+                         height=0)
     return "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def forget_owner() -> None:
+    """"I'm someone else" (a shared lab computer): a new token from now on, in this tab and the
+    browser's cookie; what the old one owns stays its own."""
+    st.session_state[OWNER_TOKEN] = secrets.token_urlsafe(18)
 
 
 def kept_widget(widget: Callable, key: str, *args, valid: Callable[[object], bool] = lambda value: True,

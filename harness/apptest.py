@@ -9,14 +9,14 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
 def open_page(name: str, timeout: float = 120, token: str | None = None, **session_state):
     """A new browser session (AppTest) on page `name`, with `session_state` set first; with `token`,
-    the same tab reloaded (its URL's owner token). The page must run without an exception."""
+    the same browser again (its cookie's owner token). The page must run without an exception."""
     from streamlit.testing.v1 import AppTest
 
     from dashboard import session
 
     app = AppTest.from_file(APP, default_timeout=timeout)
     if token:
-        app.query_params[session.OWNER_PARAM] = token
+        app.session_state[session.OWNER_TOKEN] = token
     for key, value in session_state.items():
         app.session_state[key] = value
     app.run()
@@ -27,7 +27,7 @@ def open_page(name: str, timeout: float = 120, token: str | None = None, **sessi
 
 
 def owner_of(app) -> str:
-    """The owner id a session's pages compute (the hash of its URL's token), as jobs and runs record it."""
+    """The owner id a session's pages compute (the hash of its token), as jobs and runs record it."""
     import hashlib
 
     return "session-" + hashlib.sha256(app.session_state["owner_token"].encode()).hexdigest()[:16]

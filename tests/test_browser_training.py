@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from dashboard.session import COOKIE
 from harness.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -66,7 +67,8 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         # the progress line is redrawn with the fragment: wait for it rather than catch a redraw
         alice.get_by_text(re.compile(r"epoch \d+ of 200, batch \d+ of")).wait_for(timeout=10_000)
         assert page_errors(alice) == []
-        assert "owner=" in alice.url  # the session's token, kept by a reload
+        # the session's token: kept by the browser, never in the address
+        assert "owner" not in alice.url and alice.evaluate("document.cookie").count(f"{COOKIE}=") == 1
 
         # Bob sees Alice's training in the server queue, read-only: no Stop anywhere
         bob = bob_context.new_page()
@@ -82,8 +84,12 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         # Alice leaves the page, reloads the tab, closes it and comes back from its address:
         # the training goes on, and it is still hers
         open_from_navigation(alice, "Overview")
-        assert "owner=" in alice.url
         address = alice.url
+        bob.goto(address)  # her address, pasted into another browser: no control comes with it
+        wait_until_idle(bob)
+        open_from_navigation(bob, "Train")
+        bob.get_by_text("Server queue").wait_for(timeout=30_000)
+        assert bob.get_by_role("button", name="Stop").count() == 0
         alice.reload()
         wait_until_idle(alice)
         alice.close()
@@ -108,4 +114,14 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         assert page_errors(alice) == [] and page_errors(bob) == []
         grid = alice.locator("[data-testid='stDataFrame']").text_content()
         assert "browser run" in grid and "stopped" in grid and "you" in grid
+        # a shared lab computer: "I'm someone else" forgets her; her run is no longer "you"
+        alice.get_by_role("button", name="I'm someone else").click()
+        wait_until_idle(alice)
+        made_by_another = ("() => document.querySelector(\"[data-testid='stDataFrame']\")"
+                           "?.textContent.includes('another session')")
+        alice.wait_for_function(made_by_another, timeout=30_000)
+        alice.reload()  # and the browser forgot her too
+        wait_until_idle(alice)
+        open_from_navigation(alice, "Runs")
+        alice.wait_for_function(made_by_another, timeout=30_000)
         browser.close()

@@ -220,3 +220,34 @@ def test_the_runs_page_reads_no_model_file_until_a_download(runs_folder, monkeyp
     app = open_page("runs")
     assert app.get("download_button") and reads == []  # offered, not read
     assert runs.model_bytes(runs.list_runs(runs_folder)[0])[:2] == b"PK" and len(reads) == 1
+
+
+def test_the_owner_token_is_kept_by_the_browser_and_never_in_the_address():
+    import hashlib
+
+    from dashboard import session
+
+    def owner(token: str) -> str:
+        return "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+    fresh = open_page("overview")
+    token = fresh.session_state[session.OWNER_TOKEN]
+    assert len(token) >= 16 and session.OWNER_PARAM not in fresh.query_params
+    # an old address with ?owner= works once: the token is taken, the address loses it
+    old = AppTest.from_file(str(Path(session.__file__).parent / "app.py"), default_timeout=120)
+    old.query_params[session.OWNER_PARAM] = "an-old-token-of-mine-1234"
+    old.run()
+    assert owner_of(old) == owner("an-old-token-of-mine-1234")
+    assert session.OWNER_PARAM not in old.query_params
+    old.run()
+    assert owner_of(old) == owner("an-old-token-of-mine-1234")  # kept by the session from then on
+    # a forged value (not a token: too short, or with other characters) is not taken
+    for forged in ("short", "<script>alert(1)</script>-long-enough"):
+        tampered = AppTest.from_file(str(Path(session.__file__).parent / "app.py"), default_timeout=120)
+        tampered.query_params[session.OWNER_PARAM] = forged
+        tampered.run()
+        assert tampered.session_state[session.OWNER_TOKEN] != forged and not tampered.exception
+    # "I'm someone else": a new token, the old one's runs and trainings no longer its own
+    before = owner_of(fresh)
+    button(fresh, "I'm someone else").click().run()
+    assert owner_of(fresh) != before and not fresh.exception
