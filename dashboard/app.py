@@ -18,7 +18,7 @@ for name in ("core", "dashboard"):
 compat.keep_keras_state_between_runs()
 
 st.set_page_config(page_title="MNIST Explorer", page_icon=":material/draw:", layout="wide")
-session.owner()  # every page keeps the session's owner token in its URL
+session.keep_owner_in_browser()  # who this browser is: its cookie, read back on every load
 
 try:
     dataset = cached_data.mnist()

@@ -54,15 +54,27 @@ def owner() -> str:
     token = st.session_state.get(OWNER_TOKEN)
     if not _TOKEN.match(token or ""):
         from_address = st.query_params.get(OWNER_PARAM, "")
-        token = next((found for found in (from_address, st.context.cookies.get(COOKIE, ""))
-                      if _TOKEN.match(found)), None) or secrets.token_urlsafe(18)
+        token = next((found for found in (from_address, _cookie()) if _TOKEN.match(found)),
+                     None) or secrets.token_urlsafe(18)
         st.session_state[OWNER_TOKEN] = token
     if OWNER_PARAM in st.query_params:  # the address never carries it
         del st.query_params[OWNER_PARAM]
-    if st.context.cookies.get(COOKIE) != token:  # new, or changed since this page was loaded
+    return "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def keep_owner_in_browser() -> None:
+    """Write the owner token into the browser's cookie if it is not there yet (once per run of the
+    app, from app.py: a page's script may ask owner() many times)."""
+    owner()
+    if _cookie() != (token := st.session_state[OWNER_TOKEN]):  # new, or changed since the page loaded
         _keep_in_browser(data={"name": COOKIE, "token": token, "days": COOKIE_DAYS}, key="owner-cookie",
                          height=0)
-    return "session-" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _cookie() -> str:
+    """The owner cookie as the page's first request sent it ('' if none; AppTest sends none)."""
+    found = st.context.cookies.get(COOKIE)
+    return found if isinstance(found, str) else ""
 
 
 def forget_owner() -> None:

@@ -120,8 +120,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         made_by_another = ("() => document.querySelector(\"[data-testid='stDataFrame']\")"
                            "?.textContent.includes('another session')")
         alice.wait_for_function(made_by_another, timeout=30_000)
-        alice.reload()  # and the browser forgot her too
+        alice.reload()  # the Runs page again: the browser forgot her too
         wait_until_idle(alice)
-        open_from_navigation(alice, "Runs")
         alice.wait_for_function(made_by_another, timeout=30_000)
         browser.close()
