@@ -5,8 +5,8 @@ import logging
 import streamlit as st
 
 from core.data import MnistUnavailable
-from dashboard import cached_data, compat, pages, server, session
-from dashboard.text import said
+from dashboard import cached_data, classroom, compat, pages, server, session
+from dashboard.text import for_markdown, said
 
 # Operators read what core and the dashboard log in the terminal that runs the server.
 for name in ("core", "dashboard"):
@@ -30,8 +30,13 @@ else:
     st.sidebar.caption(f"Data: {said(dataset.source)}")
     for reason in dataset.skipped:  # e.g. a MNIST_PATH file that is damaged: say so, keep going
         st.sidebar.warning(f"Not used: {said(reason)}", icon=":material/warning:")
-    # every page in sight: past twelve, Streamlit would hide some behind "View more"
-    navigation = st.navigation(pages.navigation(), expanded=True)
+    if classroom.class_mode() and not (name := classroom.name_of(session.owner())):
+        navigation = st.navigation([st.Page(pages.JOIN, title="Join the class", icon=":material/group_add:")])
+    else:
+        if classroom.class_mode():
+            st.sidebar.caption(f"You are **{for_markdown(name)}** in this class.")
+        # every page in sight: past twelve, Streamlit would hide some behind "View more"
+        navigation = st.navigation(pages.navigation(), expanded=True)
 if st.sidebar.button("I'm someone else", key="someone-else", icon=":material/person_off:",
                      help="On a shared computer: this browser forgets who used it before. Their "
                           "trainings and runs stay theirs; you start as a new visitor."):

@@ -18,7 +18,7 @@ import streamlit as st
 from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
 from core.status import ACTIVE, USABLE, Status
 from core.trainings import TrainingsUnreachable
-from dashboard import server, session
+from dashboard import classroom, server, session
 from dashboard.live_curves import live_curves, send_everything_next
 from dashboard.text import for_markdown, said
 
@@ -244,6 +244,7 @@ def _server_queue() -> None:
 def _queue_row(trainings, job: TrainingJob) -> dict:
     summary = job.summary()
     position = trainings.position(job)
+    by = f"{name}, " if (name := classroom.name_of(job.owner)) else ""
     return {"status": f"queued ({position})" if position else summary["status"],
-            "training": f"{summary['name']}: {summary['architecture']}", "progress": summary["progress"],
+            "training": f"{by}{summary['name']}: {summary['architecture']}", "progress": summary["progress"],
             "worker": summary["worker"]}

@@ -21,6 +21,7 @@ REPLAY = "views/inspect_training.py"
 INSIDE = "views/inspect_inside.py"
 DRAW = "views/draw.py"
 NO_DATA = "views/no_data.py"
+JOIN = "views/join.py"
 
 
 def navigation() -> dict[str, list]:

@@ -53,6 +53,7 @@ def test_the_classroom_server_heals_itself_and_ctrl_c_leaves_nothing(tmp_path):
         wait_for(lambda: len(trainings.workers()) == 2, 120, "two live workers")
         config = redis_info(trainings.connection)
         assert config["maxmemory-policy"] == "noeviction" and int(config["maxmemory"]) > 0
+        joined_machine(tmp_path, server, secret, trainings)
 
         doomed = trainings.submit(tiny_config(epochs=200, train_images=20_000), "doomed", owner="session-a")
         wait_for(lambda: doomed.progress().epoch >= 2, 180, "two full epochs")
@@ -161,3 +162,29 @@ def test_the_systemd_unit_offered_to_schools_is_valid(tmp_path):
     broken = tmp_path / "mnist-explorer.service"
     broken.write_text(unit.read_text().replace("/usr/bin/make", "/nowhere/make"))
     assert subprocess.run([analyze, "verify", str(broken)], capture_output=True).returncode != 0
+
+
+def joined_machine(tmp_path, server: ClassroomServer, secret: str, trainings: RedisTrainings) -> None:
+    """`make worker URL=... PASSWORD_FILE=...` on another machine: its worker joins under the same
+    supervision, the password on no command line; Ctrl+C there takes it away again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from harness.browser import ROOT
+
+    copy = tmp_path / "password-copy"
+    copy.write_text(secret + "\n")
+    laptop = subprocess.Popen(
+        [sys.executable, "-m", "core.serve", "--join", server.redis_url, "--password-file", str(copy),
+         "--workers", "1"], cwd=ROOT, env={**os.environ, "MNIST_EXPLORER_RUNS": str(tmp_path / "laptop")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: len(trainings.workers()) == 3, 120, "the laptop's worker")
+        for process in psutil.Process(laptop.pid).children(recursive=True):
+            assert secret not in " ".join(process.cmdline())
+    finally:
+        os.kill(laptop.pid, signal.SIGINT)
+        laptop.wait(60)
+    wait_for(lambda: len(trainings.workers()) == 2, 30, "the laptop's worker gone")

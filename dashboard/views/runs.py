@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import run_records, runs
 from core.status import SAVED, Status
-from dashboard import figures, pages, session
+from dashboard import classroom, figures, pages, session
 from dashboard.text import said
 
 st.title("Runs")
@@ -20,6 +20,8 @@ me = session.owner()
 def made_by(run: runs.Run) -> str:
     if run.managed_by(me):
         return "you"
+    if name := classroom.name_of(run.owner):  # plain text in the table: no escaping needed there
+        return name
     return {None: "unknown", "terminal": "terminal"}.get(run.owner, "another session")
 
 
