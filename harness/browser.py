@@ -126,8 +126,10 @@ def dashboard_in_chromium(runs_folder=None, height: int = 1000, env: dict[str, s
 def wait_until_idle(page, timeout: float = 60_000) -> None:
     """Wait until the page has a title and Streamlit has finished running the script."""
     page.wait_for_selector("[data-testid='stMain'] h1", timeout=timeout)
+    # the app says whether its script runs; the status widget shows only after a moment of running
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
+        "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
     page.wait_for_timeout(300)
 

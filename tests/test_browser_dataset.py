@@ -18,7 +18,7 @@ NAVIGATION = ["Overview", "Samples", "Averages", "Nearest & farthest", "Gray lev
 
 def test_every_page_through_the_navigation():
     with dashboard_in_chromium() as page:
-        assert "60,000" in page.inner_text("[data-testid='stMain']")
+        page.get_by_text("60,000").first.wait_for(timeout=60_000)  # the first page, drawn
         for title in NAVIGATION[1:] + NAVIGATION[:1]:
             open_from_navigation(page, title)
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
