@@ -42,6 +42,12 @@ def names() -> Names:
     return NamesInFolder(runs.runs_dir() / "class")
 
 
+def class_names() -> dict[str, str]:
+    """Every owner id with its name (empty outside class mode): read once per table drawn, not once
+    per row."""
+    return names().all() if class_mode() else {}
+
+
 def name_of(owner: str | None) -> str | None:
     """The name of `owner` in the class, if it gave one (None outside class mode)."""
     return names().name_of(owner) if owner and class_mode() else None

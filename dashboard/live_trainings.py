@@ -231,7 +231,8 @@ def _server_queue() -> None:
         st.caption(f"No other session's training is queued or running (at most {trainings.max_running} "
                    f"run at once; the queue holds at most {trainings.max_queued}).")
         return
-    rows = [_queue_row(trainings, job) for job in theirs]
+    names = classroom.class_names()
+    rows = [_queue_row(trainings, job, names) for job in theirs]
     # four narrow columns: the live view is a third of the page, and every column must show in it
     # (a cell cut short shows whole on hover)
     text = st.column_config.TextColumn
@@ -241,10 +242,10 @@ def _server_queue() -> None:
                                                     width=60)})
 
 
-def _queue_row(trainings, job: TrainingJob) -> dict:
+def _queue_row(trainings, job: TrainingJob, names: dict[str, str]) -> dict:
     summary = job.summary()
     position = trainings.position(job)
-    by = f"{name}, " if (name := classroom.name_of(job.owner)) else ""
+    by = f"{name}, " if (name := names.get(job.owner)) else ""
     return {"status": f"queued ({position})" if position else summary["status"],
             "training": f"{by}{summary['name']}: {summary['architecture']}", "progress": summary["progress"],
             "worker": summary["worker"]}

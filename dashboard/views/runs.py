@@ -15,12 +15,13 @@ if not all_runs:
     st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
 me = session.owner()
+names = classroom.class_names()
 
 
 def made_by(run: runs.Run) -> str:
     if run.managed_by(me):
         return "you"
-    if name := classroom.name_of(run.owner):  # plain text in the table: no escaping needed there
+    if name := names.get(run.owner):  # plain text in the table: no escaping needed there
         return name
     return {None: "unknown", "terminal": "terminal"}.get(run.owner, "another session")
 
