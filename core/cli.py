@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 
-from core import architecture, runs
+from core import architecture, runs, test_report
 from core.data import MnistUnavailable, load_mnist
 from core.jobs import TERMINAL, TrainingJob
 from core.training import train
@@ -86,6 +86,9 @@ def config_from(arguments: argparse.Namespace) -> architecture.TrainingConfig:
     return config
 
 
+HIDDEN_NOTE = ("A class challenge runs: test accuracies are on the public half of the test set (5,000 "
+               "digits); the other half stays hidden until the teacher reveals it.")
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -97,8 +100,11 @@ def main(argv: list[str] | None = None) -> int:
 def manage_runs(arguments: argparse.Namespace) -> int:
     try:
         if arguments.command == "list":
+            report = test_report.terminal_report(load_mnist)
+            if report.hidden:
+                print(HIDDEN_NOTE)
             for run in runs.list_runs():
-                accuracy = run.record.get("test_accuracy")
+                accuracy = report.accuracy(run)
                 print(f"{run.id}  {run.status:<10} {_made_by(run):<16} "
                       f"{f'{accuracy:.2%}' if isinstance(accuracy, float) else '-':>7}  {run.name}"
                       + (f"  ({run.problem})" if run.problem else ""))
@@ -127,9 +133,14 @@ def replay(run: runs.Run) -> int:
         return 1
     data = load_mnist()
     config = architecture.TrainingConfig.from_dict(run.record["config"])
+    shown = test_report.terminal_report(lambda: data).indices  # the public half's, in a challenge
+    if shown is not None:
+        print(HIDDEN_NOTE)
     for split in evaluation.SPLITS:
         images, labels = evaluation.split_for_run(data, config, split)
         every_epoch = inspection.epoch_probabilities(run, split, images).argmax(axis=2)
+        if split == "test" and shown is not None:
+            every_epoch, labels = every_epoch[:, shown], labels[shown]
         accuracies = [f"{number}: {(predicted == labels).mean():.2%}"
                       for number, predicted in enumerate(every_epoch, 1)]
         print(f"{split} accuracy by epoch: " + ", ".join(accuracies))
@@ -191,7 +202,10 @@ def print_epoch(config: architecture.TrainingConfig, epoch: int, logs: dict, sec
 
 
 def print_saved(run: runs.Run) -> int:
-    accuracy = run.record["test_accuracy"]
+    report = test_report.terminal_report(load_mnist)
+    accuracy = report.accuracy(run)
+    if report.hidden:
+        print(HIDDEN_NOTE)
     print(f"{run.record['message']}\nSaved run {run.id} ({run.status})"
           + (f": validation accuracy {run.record['validation_accuracy']:.4f}, test accuracy "
              f"{accuracy:.4f}" if accuracy is not None else "")

@@ -71,6 +71,7 @@ class Mnist:
     y_test: np.ndarray
     source: str = ""
     skipped: tuple[str, ...] = field(default=())
+    test_half: str = ""  # "public": only the public half of the test set (a class challenge runs)
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The images and labels of "train" or "test"."""

@@ -17,6 +17,7 @@ import shutil
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ MODEL_FILE = "model.keras"
 RECORD_FILE = "run.json"
 EPOCHS_DIR = "epochs"  # the weights after each full epoch: epochs/001.npz, ...
 PREDICTIONS_DIR = "predictions"  # caches computed from those, when first needed
+TEST_ANSWERS = "test_answers.npy"  # the model's digit for each test image (its argmax, 10 KB)
 PARTIAL_PREFIX = ".partial-"
 MAX_NAME_LENGTH = 80
 _RUN_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
@@ -96,9 +98,9 @@ def check_writable(root: Path | None = None) -> None:
 
 
 def save_run(model, record: dict, root: Path | None = None, run_id: str | None = None,
-             epochs: Path | None = None) -> Run:
-    """Save a model and its record (and the folder of per-epoch weights, if given) as a complete
-    run, or not at all."""
+             epochs: Path | None = None, test_answers: np.ndarray | None = None) -> Run:
+    """Save a model and its record (and the folder of per-epoch weights, and its answers on the
+    test set, if given) as a complete run, or not at all."""
     root = root or runs_dir()
     root.mkdir(parents=True, exist_ok=True)
     run_id = run_id or new_run_id()
@@ -108,6 +110,8 @@ def save_run(model, record: dict, root: Path | None = None, run_id: str | None =
     model.save(partial / MODEL_FILE)
     if epochs is not None:
         shutil.copytree(epochs, partial / EPOCHS_DIR)
+    if test_answers is not None:
+        np.save(partial / TEST_ANSWERS, np.asarray(test_answers, dtype=np.uint8))
     _write_json(partial / RECORD_FILE, record)
     files.fsync(partial / MODEL_FILE)
     files.fsync(partial)
@@ -274,6 +278,18 @@ def load_epoch_weights(path: Path, model) -> None:
         model.set_weights(weights)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:  # cut short, or another net's
         raise RunError(f"the weights in {path.name} cannot be used: {error}") from error
+
+
+def test_answers(run: Run, answer: Callable[[Run], np.ndarray]) -> np.ndarray:
+    """The run's digit for each test image, as saved with it; for a run saved before answers were
+    kept, `answer(run)` gives them once and they are kept beside its model (the file is the cache)."""
+    path = run.folder / TEST_ANSWERS
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        answers = np.asarray(answer(run), dtype=np.uint8)
+        files.atomic_write(path, lambda stream: np.save(stream, answers))
+        return answers
 
 
 def model_bytes(run: Run) -> bytes:

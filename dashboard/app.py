@@ -27,16 +27,23 @@ except MnistUnavailable as problem:
     navigation = st.navigation([st.Page(pages.NO_DATA, title="Get the data", icon=":material/download:")])
 else:
     server.trainings()  # from the first visit on, whatever the page: it saves what finished meanwhile
+    server.apply_class_limits()  # the teacher's, changed live
     st.sidebar.caption(f"Data: {said(dataset.source)}")
     for reason in dataset.skipped:  # e.g. a MNIST_PATH file that is damaged: say so, keep going
         st.sidebar.warning(f"Not used: {said(reason)}", icon=":material/warning:")
-    if classroom.class_mode() and not (name := classroom.name_of(session.owner())):
-        navigation = st.navigation([st.Page(pages.JOIN, title="Join the class", icon=":material/group_add:")])
+    name = classroom.name_of(session.owner())
+    if classroom.class_mode() and not classroom.is_teacher() and not name:  # the teacher signs in there
+        navigation = st.navigation([st.Page(pages.JOIN, title="Join the class", icon=":material/group_add:"),
+                                    pages.class_page()])
     else:
         if classroom.class_mode():
-            st.sidebar.caption(f"You are **{for_markdown(name)}** in this class.")
+            who = "the teacher" if classroom.is_teacher() else f"**{for_markdown(name)}**"
+            st.sidebar.caption(f"You are {who} in this class.")
+        if classroom.test_report().hidden:
+            st.sidebar.info("A class challenge runs: every test number on these pages is on the public "
+                            "half of the test set (5,000 digits).", icon=":material/visibility_off:")
         # every page in sight: past twelve, Streamlit would hide some behind "View more"
-        navigation = st.navigation(pages.navigation(), expanded=True)
+        navigation = st.navigation(pages.navigation(classroom.class_mode()), expanded=True)
 if st.sidebar.button("I'm someone else", key="someone-else", icon=":material/person_off:",
                      help="On a shared computer: this browser forgets who used it before. Their "
                           "trainings and runs stay theirs; you start as a new visitor."):

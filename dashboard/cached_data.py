@@ -4,6 +4,7 @@ rather than by the arrays, so that a cache lookup never hashes 47 million pixels
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import numpy as np
@@ -26,11 +27,38 @@ def _load_attempt() -> data.Mnist | data.MnistUnavailable:
         return failure
 
 
-def mnist() -> data.Mnist:
+def whole_mnist() -> data.Mnist:
+    """All of MNIST, for trainings and the challenge's scoring: never shown as it is to students
+    while a challenge hides half of the test set (pages use `mnist()`)."""
     attempt = _load_attempt()
     if isinstance(attempt, data.MnistUnavailable):
         raise attempt
     return attempt
+
+
+def mnist() -> data.Mnist:
+    """MNIST as the pages may show it: its test set is the public half while a class challenge
+    hides the other (every analysis of "test" then speaks of those 5,000 digits)."""
+    from dashboard import classroom  # it reads the labels from here
+
+    report = classroom.test_report()
+    return whole_mnist() if report.indices is None else _public_half(report.challenge.seed, report.indices)
+
+
+def shown_test_set() -> str:
+    """Which test digits the pages show, as a key for what is cached from them ("" for all)."""
+    from dashboard import classroom
+
+    indices = classroom.test_report().indices
+    return "" if indices is None else f" public half {hashlib.sha256(indices.tobytes()).hexdigest()[:12]}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _public_half(seed: int, _indices: np.ndarray) -> data.Mnist:
+    """The dataset with only the public half of its test set (of the challenge with that seed)."""
+    whole = whole_mnist()
+    return data.Mnist(whole.x_train, whole.y_train, whole.x_test[_indices], whole.y_test[_indices],
+                      whole.source, whole.skipped, test_half="public")
 
 
 def retry_loading() -> None:

@@ -12,7 +12,8 @@ import streamlit as st
 
 from core import audit, embedding, evaluation, inspection, runs, saliency
 from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
-from dashboard.cached_data import images_and_labels, map_points, mnist, pixel_statistics
+from dashboard import classroom
+from dashboard.cached_data import images_and_labels, map_points, mnist, pixel_statistics, whole_mnist
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -65,7 +66,9 @@ def reinitialised_model(run_id: str, epoch: int | None):
 def epoch_probabilities(run: runs.Run, split: str) -> np.ndarray:
     """Probabilities of every kept epoch on the run's split, (epochs, images, 10) float16: computed
     once with a progress bar, then read from the run folder's cache (a few milliseconds)."""
-    images = run_split(run.id, split)[0]
+    # while a challenge hides half the test set, the run's cache still holds all 10,000 digits
+    shown = classroom.test_report().indices if split == "test" else None
+    images = run_split(run.id, split)[0] if shown is None else whole_mnist().x_test
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -76,14 +79,16 @@ def epoch_probabilities(run: runs.Run, split: str) -> np.ndarray:
     probabilities = inspection.epoch_probabilities(run, split, images, progress)
     if bar is not None:
         bar.empty()
-    return probabilities
+    return probabilities if shown is None else probabilities[:, shown]
 
 
 @st.cache_resource(show_spinner="Computing the activations...", max_entries=4)
-def map_features(split: str, sample: int, seed: int, run_id: str | None, layer: str | None) -> np.ndarray:
+def map_features(split: str, sample: int, seed: int, run_id: str | None, layer: str | None,
+                 shown: str = "") -> np.ndarray:
     """The vectors that the map lays out and finds neighbours among: pixels, or a layer's activations.
 
     A resource, not data: 10,000 x 784 floats are 31 MB, which cache_data would copy on every rerun.
+    `shown` (cached_data.shown_test_set()) keys which test digits the pages show.
     """
     images = images_and_labels(split)[0][map_points(split, sample, seed)]
     features = (embedding.pixel_features(images) if run_id is None

@@ -1,18 +1,40 @@
 """Class mode: on whenever the person who started the server set a teacher password. Students then
 give a name on their first visit (names, not accounts); without a password nothing is asked (a
-student's laptop)."""
+student's laptop). The teacher signs in on the Class page; what the teacher sets (limits, the
+teacher's pick, the challenge) is kept in Redis on a classroom server, in the runs folder otherwise.
+
+Every teacher action checks `is_teacher()` when it is taken, in the server's session state, which no
+browser can write: a control hidden from a student is also refused to one.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
+import time
 
+import numpy as np
 import streamlit as st
 
-from core import runs
-from core.names import Names, NamesInFolder, NamesOnRedis
-from core.trainings import REDIS_ENV
+from core import runs, training
+from core.challenge import Challenge, ChallengeRefused
+from core.class_state import CHALLENGE, SETTINGS, ClassSettings, Documents, SignInGuard, open_documents
+from core.names import NameRefused, Names, NamesInFolder, NamesOnRedis, key_of
+from core.test_report import TestReport
+from core.trainings import REDIS_ENV, Limits
+from dashboard import cached_data
+
+logger = logging.getLogger(__name__)
 
 TEACHER_PASSWORD_ENV = "MNIST_EXPLORER_TEACHER_PASSWORD"
+TEACHER = "teacher"  # session state: signed in (True), server-side only
+_FAILURES = "teacher-sign-in-failures"  # session state: (count, time of the last)
+TEACHER_NAME = "Teacher"
+
+
+class NotTeacher(PermissionError):
+    """A teacher's action asked by a session that is not signed in as the teacher."""
 
 
 def teacher_password() -> str:
@@ -31,23 +53,189 @@ def class_mode() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
+def _redis():
+    from redis import Redis
+
+    from core.urls import redis_url
+
+    return Redis.from_url(redis_url(os.environ[REDIS_ENV]), socket_timeout=5)
+
+
+@st.cache_resource(show_spinner=False)
 def names() -> Names:
     """The class's names: in Redis on a classroom server, in the runs folder otherwise."""
-    if url := os.environ.get(REDIS_ENV):
-        from redis import Redis
+    return NamesOnRedis(_redis()) if os.environ.get(REDIS_ENV) else NamesInFolder(runs.runs_dir() / "class")
 
-        from core.urls import redis_url
 
-        return NamesOnRedis(Redis.from_url(redis_url(url), socket_timeout=5))
-    return NamesInFolder(runs.runs_dir() / "class")
+@st.cache_resource(show_spinner=False)
+def documents() -> Documents:
+    """What the teacher sets, beside the names."""
+    return open_documents()
+
+
+def join(owner: str, name: str) -> str:
+    """Give a student a name (NameRefused if taken, or if it is the teacher's)."""
+    if key_of(name) == key_of(TEACHER_NAME):
+        raise NameRefused(f"{TEACHER_NAME!r} is kept for your teacher: choose another name.")
+    return names().claim(owner, name)
 
 
 def class_names() -> dict[str, str]:
     """Every owner id with its name (empty outside class mode): read once per table drawn, not once
-    per row."""
-    return names().all() if class_mode() else {}
+    per row. A session signed in as the teacher is "Teacher"."""
+    if not class_mode():
+        return {}
+    return names().all() | {owner: TEACHER_NAME for owner in settings().teachers}
 
 
 def name_of(owner: str | None) -> str | None:
     """The name of `owner` in the class, if it gave one (None outside class mode)."""
-    return names().name_of(owner) if owner and class_mode() else None
+    return class_names().get(owner) if owner else None
+
+
+# The teacher
+
+@st.cache_resource(show_spinner=False)
+def _guard() -> SignInGuard:
+    return SignInGuard()
+
+
+def is_teacher() -> bool:
+    return class_mode() and st.session_state.get(TEACHER) is True
+
+
+def seconds_before_sign_in() -> float:
+    failures, last = st.session_state.get(_FAILURES, (0, 0.0))
+    return _guard().seconds_to_wait(failures, last)
+
+
+def sign_in(given: str, owner: str) -> str:
+    """Sign this session in as the teacher; '' or why not."""
+    if wait := seconds_before_sign_in():
+        return f"Too many wrong passwords: wait {wait:.0f} s before trying again."
+    if not _guard().check(given, teacher_password()):
+        failures, _ = st.session_state.get(_FAILURES, (0, 0.0))
+        st.session_state[_FAILURES] = (failures + 1, time.time())
+        return "That is not the teacher's password."
+    st.session_state[TEACHER] = True
+    st.session_state.pop(_FAILURES, None)
+    current = settings()
+    if owner not in current.teachers:
+        _write(dataclasses.replace(current, teachers=(*current.teachers, owner)))
+    logger.info("a session signed in as the teacher")
+    return ""
+
+
+def sign_out() -> None:
+    st.session_state.pop(TEACHER, None)
+
+
+def require_teacher() -> None:
+    if not is_teacher():
+        raise NotTeacher("Only the teacher may do this: sign in on the Class page.")
+
+
+@st.cache_data(ttl=2.0, show_spinner=False)
+def _settings_document() -> dict | None:
+    return documents().read(SETTINGS)
+
+
+def settings() -> ClassSettings:
+    """What the teacher set (read at most every 2 s; at once after a change in this server)."""
+    return ClassSettings.from_document(_settings_document())
+
+
+def change_settings(**changes) -> ClassSettings:
+    """The teacher changes limits or the pick; they apply from the next training queued."""
+    require_teacher()
+    changed = dataclasses.replace(settings(), **changes)
+    _write(changed)
+    return changed
+
+
+def _write(changed: ClassSettings) -> None:
+    changed.write(documents())
+    _settings_document.clear()
+
+
+def limits(defaults: Limits) -> Limits:
+    """The server's limits with the teacher's changes."""
+    kept = settings()
+    minutes = kept.training_minutes
+    return dataclasses.replace(
+        defaults, max_per_owner=kept.max_per_student or defaults.max_per_owner,
+        max_queued=kept.max_queued or defaults.max_queued,
+        time_limit=minutes * 60 if minutes else defaults.time_limit)
+
+
+def pinned_run() -> runs.Run | None:
+    """The teacher's pick, if one is pinned and still usable."""
+    if not class_mode() or not (run_id := settings().pinned_run):
+        return None
+    try:
+        run = runs.get_run(run_id)
+    except runs.RunError:
+        return None
+    return run if run.usable else None
+
+
+# The challenge, and what the test set may show while it runs
+
+@st.cache_data(ttl=2.0, show_spinner=False)
+def _challenge_document() -> dict | None:
+    return documents().read(CHALLENGE)
+
+
+def challenge() -> Challenge | None:
+    if not class_mode() or not (kept := _challenge_document()):
+        return None
+    try:
+        return Challenge.from_dict(kept)
+    except ChallengeRefused as damaged:
+        logger.error("the class challenge cannot be read: %s", damaged)
+        return None
+
+
+def set_challenge(new: Challenge | None) -> None:
+    """Set (or end, with None) the challenge; every cached result computed on the test set is
+    dropped, since what the test set shows changes."""
+    require_teacher()
+    if new is None:
+        documents().delete(CHALLENGE)
+    else:
+        documents().write(CHALLENGE, new.to_dict())
+    st.cache_data.clear()
+    logger.info("class challenge %s", "ended" if new is None else "set")
+
+
+def reveal() -> None:
+    if current := challenge():
+        set_challenge(dataclasses.replace(current, revealed=True))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _report(seed: int | None) -> TestReport:
+    current = challenge()
+    return TestReport(current if current and current.seed == seed else None,
+                      cached_data.whole_mnist().y_test, answer)
+
+
+def answer(run: runs.Run) -> np.ndarray:
+    """Answers of a run saved before they were kept: computed once (a second or so), then kept."""
+    return training.test_answers(runs.load_model(run), cached_data.whole_mnist().x_test)
+
+
+def test_report() -> TestReport:
+    """What the test set may report now, to anyone: the public half while a challenge hides the
+    other, else all of it."""
+    current = challenge()
+    return _report(current.seed if current and current.hides_private_half else None)
+
+
+def clear_class() -> dict:
+    """Next week's class: names and the challenge archived and forgotten, runs kept."""
+    require_teacher()
+    kept = {"names": names().clear(), "challenge": _challenge_document(), "cleared": time.time()}
+    documents().archive(kept)
+    set_challenge(None)
+    return kept

@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import figures, server, session
+from dashboard import classroom, figures, server, session
 
 DATASET_SPLITS = ("train", "test")
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
@@ -69,10 +69,13 @@ def wait_for(task, hint: str) -> None:
 
 
 def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
-    """A selectbox of runs, the most accurate first, kept by id under `key` from page to page:
-    another page may choose for it by setting that key (the Search page does), and a run deleted
-    since falls back to the most accurate one."""
-    by_id = {run.id: run for run in sorted(usable, key=test_accuracy, reverse=True)}
+    """A selectbox of runs, the teacher's pick then the most accurate first, kept by id under `key`
+    from page to page: another page may choose for it by setting that key (the Search page does),
+    and a run deleted since falls back to the first."""
+    pinned = classroom.pinned_run()
+    first = sorted(usable, key=lambda run: (pinned is not None and run.id == pinned.id, test_accuracy(run)),
+                   reverse=True)
+    by_id = {run.id: run for run in first}
     chosen = session.kept_widget(container.selectbox, key, "Run (the most accurate first)", list(by_id),
                                  valid=by_id.__contains__, fallback=next(iter(by_id)),
                                  format_func=lambda run_id: run_label(by_id[run_id]))
@@ -80,9 +83,10 @@ def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
 
 
 def test_accuracy(run: runs.Run) -> float:
-    """What ranks runs for a default choice: a run that was never tested comes last."""
-    accuracy = run.record.get("test_accuracy")
-    return accuracy if isinstance(accuracy, (int, float)) else -1.0
+    """What ranks runs for a default choice (on the public half while a challenge hides the other):
+    a run that was never tested comes last."""
+    accuracy = classroom.test_report().accuracy(run)
+    return -1.0 if accuracy is None else accuracy
 
 
 def selected_rows(event, figure) -> list[int]:
@@ -104,6 +108,9 @@ def split_picker(key: str = "split") -> str:
 
 
 def run_label(run: runs.Run) -> str:
-    """How a run is named in the pickers: name, id and test accuracy."""
-    accuracy = run.record.get("test_accuracy")
-    return f"{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")
+    """How a run is named in the pickers: name, id and test accuracy (the public half's while a
+    challenge hides the other), and whether it is the teacher's pick."""
+    accuracy = classroom.test_report().accuracy(run)
+    pinned = classroom.class_mode() and run.id == classroom.settings().pinned_run
+    pick = "★ the teacher's pick: " if pinned else ""
+    return f"{pick}{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")

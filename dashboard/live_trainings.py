@@ -126,7 +126,10 @@ def _show(job: TrainingJob) -> None:
     elif status == Status.RUNNING:
         _running(job, progress)
     elif status in USABLE and progress.run_id:
-        tested = "" if progress.test_accuracy is None else f" Test accuracy: {progress.test_accuracy:.2%}."
+        report = classroom.test_report()  # the public half's, while a challenge hides the other
+        accuracy = report.accuracy_of(progress.run_id, progress.test_accuracy, trainings.root)
+        tested = "" if accuracy is None else f" Test accuracy{' (public half)' if report.hidden else ''}: " \
+                                             f"{accuracy:.2%}."
         st.success(f"{progress.message}{tested} Saved: it is on the Runs page.")
     elif status == Status.DIVERGED:
         st.error(f"{progress.message} The run is kept on the Runs page, marked diverged; it is not "
@@ -136,10 +139,10 @@ def _show(job: TrainingJob) -> None:
         said = said[0].upper() + said[1:] if said.startswith(status) else f"{status.capitalize()}: {said}"
         (st.error if status == Status.FAILED else st.warning)(said)
 
-    if status in ACTIVE and mine and not job.stop_requested and not finishing:
+    if status in ACTIVE and (mine or classroom.is_teacher()) and not job.stop_requested and not finishing:
         # a callback runs before the redraw, so the redraw already shows "cancelled" or "stopping"
         st.button("Stop" if status == Status.RUNNING else "Cancel", key=f"stop-{job.id}",
-                  on_click=_stop, args=(job,))
+                  on_click=stop, args=(job,))
     if (outcome := st.session_state.pop(f"stopped-{job.id}", None)) is not None:
         if isinstance(outcome, NotYours):  # the trainings' own owner check, whatever the page shows
             st.error(str(outcome))
@@ -212,10 +215,11 @@ STOP_SAID = {Status.STOPPING: "Stopping after the current group of batches...",
              Status.CANCELLED: "Cancelled before it started: it has left the queue."}
 
 
-def _stop(job: TrainingJob) -> None:
-    """Stop's callback: what came of it (a Status, or the refusal) is said by the redraw."""
+def stop(job: TrainingJob) -> None:
+    """Stop's callback (here, and the teacher's on the Class page): what came of it (a Status, or
+    the refusal) is said by the redraw. The teacher may stop anyone's: checked now, server-side."""
     try:
-        outcome = server.trainings().stop(job, session.owner())
+        outcome = server.trainings().stop(job, session.owner(), as_teacher=classroom.is_teacher())
     except NotYours as refusal:
         outcome = refusal
     st.session_state[f"stopped-{job.id}"] = outcome

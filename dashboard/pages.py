@@ -22,11 +22,17 @@ INSIDE = "views/inspect_inside.py"
 DRAW = "views/draw.py"
 NO_DATA = "views/no_data.py"
 JOIN = "views/join.py"
+CLASS = "views/class_page.py"
+CHALLENGE = "views/challenge.py"
 
 
-def navigation() -> dict[str, list]:
-    """The sidebar's sections and pages, with their titles and icons."""
-    return {
+def class_page() -> st.Page:
+    return st.Page(CLASS, title="Class", icon=":material/school:")
+
+
+def navigation(class_mode: bool = False) -> dict[str, list]:
+    """The sidebar's sections and pages, with their titles and icons (and the class's, in class mode)."""
+    sections = {
         "Dataset": [
             st.Page(OVERVIEW, title="Overview", icon=":material/dataset:", default=True),
             st.Page(SAMPLES, title="Samples", icon=":material/grid_view:"),
@@ -47,3 +53,7 @@ def navigation() -> dict[str, list]:
             st.Page(DRAW, title="Draw", icon=":material/draw:"),
         ],
     }
+    if class_mode:
+        sections["Class"] = [st.Page(CHALLENGE, title="Challenge", icon=":material/emoji_events:"),
+                             class_page()]
+    return sections

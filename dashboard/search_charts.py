@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from core import runs, search
-from dashboard import figures, pages, session
+from dashboard import classroom, figures, pages, session
 from dashboard.text import for_markdown, for_plotly
 
 FRONT_RED = "#d62728"
@@ -42,9 +42,16 @@ def pareto_figure(study):
     return figure
 
 
+def test_accuracy(trial) -> float | None:
+    """A trial's test accuracy as it may be shown (its run's public half, while a challenge hides
+    the other half)."""
+    attrs = trial.user_attrs
+    return classroom.test_report().accuracy_of(attrs.get("run_id"), attrs.get("test_accuracy"))
+
+
 def hover_line(trial) -> str:
     """A trial in one line: its number, architecture, size and accuracies."""
-    test = trial.user_attrs.get("test_accuracy")
+    test = test_accuracy(trial)
     return for_plotly(f"#{trial.number}: {trial.user_attrs.get('architecture', '')}, "
                       f"{trial.values[1]:,.0f} parameters, {trial.values[0]:.2%} validation"
                       + (f", {test:.2%} test" if isinstance(test, (int, float)) else ""))
@@ -88,7 +95,8 @@ def open_run(row: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**Trial #{row['trial']}**: {for_markdown(row['architecture'])}, "
                     f"{row['trainable parameters']:,.0f} parameters, {row['validation accuracy']:.2%} "
-                    f"validation, {row['test accuracy']:.2%} test.")
+                    "validation" + (f", {tested:.2%} test." if (tested := row["test accuracy"]) is not None
+                                    else "."))
         try:
             run = runs.get_run(row["run"])
         except runs.RunError:  # trained by a worker on another machine, or deleted since

@@ -12,7 +12,8 @@ import streamlit as st
 from core import runs, search
 from core.tasks import BackgroundTasks
 from core.trainings import Limits, Trainings, open_trainings
-from dashboard.cached_data import mnist
+from dashboard import classroom
+from dashboard.cached_data import whole_mnist
 from dashboard.text import said
 
 logger = logging.getLogger(__name__)
@@ -30,9 +31,21 @@ LIMITS = {
 def trainings() -> Trainings:
     """The server's one set of trainings, shared by every session and outliving them: in this
     process, or on Redis (MNIST_EXPLORER_REDIS_URL), where they also outlive the server."""
+    return open_trainings(whole_mnist, server_limits())
+
+
+def server_limits() -> Limits:
+    """The limits its operator set (or their defaults), before any change by a class's teacher."""
     running, queued, per_session, minutes = (limit(name) for name in LIMITS)
-    return open_trainings(mnist, Limits(max_running=running, max_queued=queued, max_per_owner=per_session,
-                                        time_limit=minutes * 60))
+    return Limits(max_running=running, max_queued=queued, max_per_owner=per_session, time_limit=minutes * 60)
+
+
+def apply_class_limits() -> None:
+    """The teacher's live limits (class mode), from this page load on: they apply to what is queued
+    from then on (each training keeps the time limit it was queued with). Nothing changes outside
+    class mode."""
+    if classroom.class_mode():
+        trainings().limits = classroom.limits(server_limits())
 
 
 def reachable_trainings() -> Trainings | None:
@@ -81,10 +94,33 @@ def running_search(study_name: str) -> search.BackgroundSearch | None:
     return searches.get(study_name)
 
 
+def running_searches() -> list[search.BackgroundSearch]:
+    searches, lock = _searches()
+    with lock:
+        return [handle for handle in searches.values() if handle.running]
+
+
+def search_minutes_limit() -> float | None:
+    """The longest search a student may start, if the teacher set one (class mode)."""
+    return classroom.settings().search_minutes if classroom.class_mode() else None
+
+
+def stop_search(handle: search.BackgroundSearch, owner: str) -> None:
+    """Stop a search: its owner may, and the teacher (checked now, whatever the page showed)."""
+    if handle.owner != owner:
+        classroom.require_teacher()
+    logger.info("search %r stopped by %s", handle.study_name,
+                "its owner" if handle.owner == owner else "the teacher")
+    handle.stop()
+
+
 def start_search(study_name: str, storage: str, owner: str, trials: int | None,
                  minutes: float | None) -> str:
     """Start working on a study in the background; returns why not, or ''. One search per session
-    at a time: its trials go through the same trainings as everyone's, one at a time."""
+    at a time: its trials go through the same trainings as everyone's, one at a time (and count in
+    the session's limit of trainings); in class mode, no longer than the teacher allows."""
+    if (most := search_minutes_limit()) and not classroom.is_teacher() and not 0 < (minutes or 0) <= most:
+        return f"Your teacher allows searches of at most {most:g} minutes: give it a time budget."
     searches, lock = _searches()
     with lock:
         if (current := searches.get(study_name)) and current.running:

@@ -100,3 +100,25 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"FAILED: {len(_skipped)} test(s) skipped while {NO_SKIPS_ENV}=1 "
                                     "(something the tests need is not installed): "
                                     + ", ".join(_skipped), red=True)
+
+
+TEACHER_PASSWORD = "a teacher's secret"
+
+
+@pytest.fixture
+def in_class(runs_folder, monkeypatch):
+    """Class mode (a teacher's password set) on a fresh runs folder: nothing kept from another test
+    (names, settings, the challenge, the sign-in guard's count)."""
+    import streamlit as st
+
+    from dashboard import classroom
+
+    def forget() -> None:
+        for cached in (classroom.names, classroom.documents, classroom._guard, classroom._report):
+            cached.clear()
+        st.cache_data.clear()
+
+    monkeypatch.setenv(classroom.TEACHER_PASSWORD_ENV, TEACHER_PASSWORD)
+    forget()
+    yield TEACHER_PASSWORD
+    forget()

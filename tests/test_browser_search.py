@@ -38,6 +38,7 @@ def test_start_a_tiny_search_then_click_the_front(tmp_path):
         point.click(force=True)  # plotly's points lie under its drag layer
         page.get_by_text("Trial #").wait_for(timeout=30_000)
         trial = page.get_by_text("Trial #").first.inner_text().split(":")[0]  # "Trial #1"
+        wait_until_idle(page)  # a click while the fragment still draws its charts can be lost
         page.get_by_role("button", name="Evaluate it").click()
         page.get_by_role("heading", name="Evaluate a network").wait_for(timeout=60_000)
         page.get_by_text("Accuracy").first.wait_for(timeout=60_000)

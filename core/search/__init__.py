@@ -37,6 +37,7 @@ from core.search.storage import (
     open_storage,
     safe_url,
     study_names,
+    study_owners,
     study_space,
 )
 from core.search.worker import (
@@ -54,6 +55,6 @@ __all__ = [
     "TrainedNetworksSampler", "KINDS", "SearchSpace", "suggest", "why_not_trained", "GRACE_SECONDS",
     "HEARTBEAT_SECONDS", "MAX_RETRIES", "OBJECTIVES", "SPACE_ATTR", "STORAGE_ENV", "STORAGE_FILE",
     "create_study", "default_storage", "load_study", "open_storage", "safe_url", "study_names",
-    "study_space", "MAX_UNTRAINED_IN_A_ROW", "BackgroundSearch", "SearchStalled", "TrialFailed",
-    "run_trial", "trials_used", "work",
+    "study_owners", "study_space", "MAX_UNTRAINED_IN_A_ROW", "BackgroundSearch", "SearchStalled",
+    "TrialFailed", "run_trial", "trials_used", "work",
 ]

@@ -45,9 +45,11 @@ def pareto_front(study) -> list:
     return sorted(study.best_trials, key=lambda t: (t.values[1], -t.values[0]))
 
 
-def smallest_reaching(study, test_accuracy: float):
-    """The completed trial with the fewest parameters whose test accuracy is at least the target,
-    or None. Every completed trial is considered, the front's and the others'."""
+def smallest_reaching(study, test_accuracy: float,
+                      accuracy_of=lambda trial: trial.user_attrs.get("test_accuracy")):
+    """The completed trial with the fewest parameters whose test accuracy (as `accuracy_of` reports
+    it) is at least the target, or None. Every completed trial is considered, the front's and the
+    others'."""
     reaching = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                if t.user_attrs.get("test_accuracy", 0) >= test_accuracy]
+                if (accuracy_of(t) or 0) >= test_accuracy]
     return min(reaching, key=lambda t: (t.values[1], -t.values[0]), default=None)

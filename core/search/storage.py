@@ -30,6 +30,7 @@ warnings.filterwarnings("ignore", message="`gamma` has been deprecated", categor
 STORAGE_ENV = "MNIST_EXPLORER_SEARCH_STORAGE"
 STORAGE_FILE = "search.sqlite3"
 SPACE_ATTR = "space"
+OWNER_ATTR = "owner"  # the session that made it, if the dashboard did
 OBJECTIVES = ("validation accuracy", "trainable parameters")
 # A worker's running trial sends a heartbeat this often; one silent for GRACE_SECONDS is taken as
 # dead: failed, and a copy queued (at most MAX_RETRIES times for the same trial).
@@ -61,8 +62,9 @@ def open_storage(url: str):
         heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(MAX_RETRIES))
 
 
-def create_study(name: str, space: SearchSpace, storage: str):
-    """A new study holding `space`; ConfigError if the name is taken or the space impossible."""
+def create_study(name: str, space: SearchSpace, storage: str, owner: str = ""):
+    """A new study holding `space` (and who made it); ConfigError if the name is taken or the space
+    impossible."""
     space.check()
     name = name.strip()
     if not name or len(name) > 80:
@@ -74,6 +76,7 @@ def create_study(name: str, space: SearchSpace, storage: str):
                                 directions=["maximize", "minimize"])
     study.set_metric_names(list(OBJECTIVES))
     study.set_user_attr(SPACE_ATTR, space.to_dict())
+    study.set_user_attr(OWNER_ATTR, owner)
     logger.info("created study %r in %s", name, safe_url(storage))
     return study
 
@@ -90,7 +93,13 @@ def study_space(study) -> SearchSpace:
 
 
 def study_names(storage: str) -> list[str]:
-    return [summary.study_name for summary in optuna.get_all_study_summaries(open_storage(storage))]
+    return list(study_owners(storage))
+
+
+def study_owners(storage: str) -> dict[str, str]:
+    """Every study's name, oldest first, with who made it ('' if not recorded)."""
+    return {summary.study_name: str(summary.user_attrs.get(OWNER_ATTR, ""))
+            for summary in optuna.get_all_study_summaries(open_storage(storage))}
 
 
 def safe_url(url: str) -> str:

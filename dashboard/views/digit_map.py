@@ -13,7 +13,8 @@ st.caption("Every image is a point, placed so that images that look alike (to th
 # --- what to place, and how ------------------------------------------------------------------------
 left, middle, right = st.columns(3)
 split = left.radio("Points", ["test", "train"], horizontal=True, key=session.MAP_SPLIT, format_func={
-    "test": "the 10,000 test images", "train": "a sample of the training images"}.get)
+    "test": f"the {len(cached_data.mnist().y_test):,} test images",
+    "train": "a sample of the training images"}.get)
 sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 5000, step=1000,
                              key="map_sample", disabled=split == "test")
 seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
@@ -41,10 +42,10 @@ parameters = embedding.check_parameters(method, parameters)
 
 # --- the layout: from the cache, at once for PCA, or computed in the background -----------------
 points = cached_data.map_points(split, sample, seed)
-features = cached_models.map_features(split, sample, seed, run_id, layer)
+features = cached_models.map_features(split, sample, seed, run_id, layer, cached_data.shown_test_set())
 key = embedding.layout_key(split=split, sample=sample if split == "train" else None, seed=seed,
-                           data=cached_data.mnist().source, run=run_id, layer=layer, method=method,
-                           parameters=parameters)
+                           data=cached_data.mnist().source + cached_data.shown_test_set(), run=run_id,
+                           layer=layer, method=method, parameters=parameters)
 compute = lambda: embedding.embed(features, method, parameters, seed)  # noqa: E731
 layout = embedding.cached_layout(key, compute) if method == "pca" else embedding.stored_layout(key)
 if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for whoever asks

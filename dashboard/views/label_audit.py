@@ -19,7 +19,7 @@ st.caption("cleanlab ranks the images whose given label the networks' out-of-sam
            "doubt most. Nothing in the dataset is changed: mark each suspect and download your review.")
 split = st.radio("Images", ["test", "train"], horizontal=True, key="audit_split",
                  format_func={"test": "the test set", "train": "the training set"}.get)
-usable = sorted(cached_data.usable_runs(), key=lambda run: -(run.record.get("test_accuracy") or 0))
+usable = sorted(cached_data.usable_runs(), key=components.test_accuracy, reverse=True)
 x_all = cached_data.images_and_labels(split)[0]
 
 if split == "test":

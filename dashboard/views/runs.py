@@ -16,6 +16,12 @@ if not all_runs:
     st.stop()
 me = session.owner()
 names = classroom.class_names()
+report = classroom.test_report()  # the public half's accuracy, while a challenge hides the other
+TESTED = "test accuracy (public half)" if report.hidden else "test accuracy"
+if report.hidden:
+    st.info("A class challenge runs: test accuracies here are on the public half of the test set. The "
+            "other half scores the challenge and stays hidden until your teacher reveals it.",
+            icon=":material/visibility_off:")
 
 
 def made_by(run: runs.Run) -> str:
@@ -29,7 +35,7 @@ def made_by(run: runs.Run) -> str:
 table = pd.DataFrame([{
     "name": run.name,
     "status": run.status,
-    "test accuracy": run.record.get("test_accuracy"),
+    TESTED: report.accuracy(run),
     "validation accuracy": run.record.get("validation_accuracy"),
     "parameters": run.record.get("parameters"),
     "epochs": run.record.get("epochs_run"),
@@ -43,7 +49,7 @@ table = pd.DataFrame([{
     "id": run.id,
 } for run in all_runs])
 st.dataframe(table, hide_index=True, column_config={
-    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    TESTED: st.column_config.NumberColumn(format="percent"),
     "validation accuracy": st.column_config.NumberColumn(format="percent"),
     "seconds": st.column_config.NumberColumn(format="%.1f"),
     "parameters": st.column_config.NumberColumn(format="localized"),
@@ -87,7 +93,9 @@ with left.form("rename"):
             st.error(said(problem))
         else:
             st.rerun()
-if run.usable:  # the file is read when the button is clicked, not each time the page is drawn
+if report.hidden and not classroom.is_teacher():
+    middle.caption("Model downloads are off while the class challenge runs.")
+elif run.usable:  # the file is read when the button is clicked, not each time the page is drawn
     middle.download_button("Download the model (.keras)", data=lambda: runs.model_bytes(run),
                            file_name=f"mnist-{run.id}.keras", mime="application/zip")
 sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}", disabled=not yours)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import search
 from core.architecture import ConfigError
-from dashboard import search_form, search_results, server, session
+from dashboard import classroom, search_form, search_results, server, session
 from dashboard.text import for_markdown, said
 
 logger = logging.getLogger(__name__)
@@ -18,14 +18,15 @@ st.caption("Which networks are the most accurate for their size? Optuna searches
 storage = search.default_storage()
 me = session.owner()
 try:
-    names = search.study_names(storage)
+    owners = search.study_owners(storage)
 except Exception as problem:  # a database that is down, a URL with a typo
     logger.exception("the study storage %s cannot be read", search.safe_url(storage))
     st.error(f"The study storage cannot be read: {said(problem)}")
     st.stop()
+names, mine = list(owners), [name for name, owner in owners.items() if owner == me]
 NEW = "New search..."
-if st.session_state.get("search-study") not in [NEW, *names]:
-    st.session_state["search-study"] = names[-1] if names else NEW
+if st.session_state.get("search-study") not in [NEW, *names]:  # it opens on this visitor's newest study
+    st.session_state["search-study"] = (mine or ([] if classroom.class_mode() else names) or [NEW])[-1]
 choice = st.selectbox("Study", [NEW, *reversed(names)], key="search-study",
                       help=f"Studies are kept in the server's study storage (its operator sets "
                       f"{search.STORAGE_ENV} to share them between machines).")
@@ -36,7 +37,7 @@ if error := st.session_state.pop("search-error", ""):
 def start(name: str, space: search.SearchSpace, trials: int, minutes: int, create: bool) -> None:
     """The Start (or Continue) button: create the study if new, work on it, and show it."""
     try:
-        study = search.create_study(name, space, storage) if create else search.load_study(name, storage)
+        study = search.create_study(name, space, storage, me) if create else search.load_study(name, storage)
     except ConfigError as problem:
         st.session_state["search-error"] = " ".join(problem.problems)
         return
@@ -49,7 +50,10 @@ def start(name: str, space: search.SearchSpace, trials: int, minutes: int, creat
 def budget(prefix: str) -> tuple[int, int]:
     left, right = st.columns(2)
     trials = left.number_input("Trials (0: no limit)", 0, 1000, 20, key=f"{prefix}-trials")
-    minutes = right.number_input("Minutes (0: no limit)", 0, 24 * 60, 30, key=f"{prefix}-minutes",
+    most = server.search_minutes_limit()
+    minutes = right.number_input("Minutes (0: no limit)" if most is None else f"Minutes (at most {most:g}: "
+                                 "your teacher's limit)", 0, int(most or 24 * 60), min(30, int(most or 30)),
+                                 key=f"{prefix}-minutes",
                                  help="No trial starts after this; the one in training finishes.")
     return int(trials), int(minutes)
 
@@ -94,8 +98,8 @@ def follow() -> None:
             if handle.minutes else ""
         st.info(f"{'Stopping' if handle.stopping else 'Searching'}: {used}{limit} trial(s) done, "
                 f"{running} in training{until}.", icon=":material/travel_explore:")
-        if handle.owner == me and not handle.stopping:
-            st.button("Stop the search", on_click=handle.stop,
+        if (handle.owner == me or classroom.is_teacher()) and not handle.stopping:
+            st.button("Stop the search", on_click=server.stop_search, args=(handle, me),
                       help="The trial in training stops after its current batch and counts as stopped.")
     else:
         if handle and handle.error:

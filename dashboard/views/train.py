@@ -7,9 +7,13 @@ from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
 from core.jobs import Refused
 from core.status import ACTIVE
-from dashboard import cached_models, live_trainings, server, session, training_form
+from dashboard import cached_models, challenge_view, classroom, live_trainings, server, session, training_form
 
 st.title("Train a network")
+if current := classroom.challenge():  # what the class aims at, and how this student's runs stand
+    challenge_view.banner(current)
+    with st.expander("Your runs in the challenge"):
+        challenge_view.my_runs(current, session.owner(), *challenge_view.entries(current))
 trainings = server.reachable_trainings()  # None: said why, and nothing is offered
 me = session.owner()
 # the form on the left, the live view on the right, kept in sight while the form scrolls: where
