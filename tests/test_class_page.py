@@ -160,7 +160,8 @@ def _split_that_shows(run, labels) -> tuple[Challenge, dict[str, str]]:
     raise AssertionError("no split tells the halves apart")
 
 
-def test_a_challenge_hides_the_private_half_from_every_page_until_the_reveal(adas_run, real_mnist):
+def test_a_challenge_hides_the_private_half_from_every_page_until_the_reveal(adas_run, real_mnist, capsys):
+    from core import cli
     from dashboard import classroom
 
     ada, run = adas_run
@@ -172,7 +173,12 @@ def test_a_challenge_hides_the_private_half_from_every_page_until_the_reveal(ada
     classroom.documents().write("challenge", challenge.to_dict())  # the same, with a telling seed
     import streamlit as st
 
+    for cached in (classroom.names, classroom.documents, classroom._report):  # a dashboard restart
+        cached.clear()
     st.cache_data.clear()
+    assert cli.main(["runs", "list"]) == 0  # the terminal, too
+    printed = capsys.readouterr().out
+    assert "public half" in printed and shown["public"] in printed and shown["whole"] not in printed
     for page in STUDENT_PAGES:
         ada.switch_page(f"views/{page}.py").run()
         assert not ada.exception, (page, [e.value for e in ada.exception])
