@@ -40,12 +40,15 @@ class Challenge:
     seed: int = field(default_factory=lambda: secrets.randbits(62))  # the split's: never shown
     started: float = field(default_factory=time.time)
     revealed: bool = False
+    revealed_at: float | None = None  # runs finished later do not count (they could tune on it)
 
     def __post_init__(self):
-        numbers = (self.target_accuracy, self.max_parameters, self.max_training_seconds, self.deadline)
+        numbers = (self.target_accuracy, self.max_parameters, self.max_training_seconds, self.deadline,
+                   self.revealed_at)
         if not isinstance(self.seed, int) or not isinstance(self.started, (int, float)) or not all(
-                value is None or isinstance(value, (int, float)) for value in numbers):
-            raise ChallengeRefused("not a challenge: a number is not a number")
+                value is None or isinstance(value, (int, float)) for value in numbers) or not isinstance(
+                self.revealed, bool):
+            raise ChallengeRefused("not a challenge: a value of the wrong kind")
         if self.goal not in GOALS:
             raise ChallengeRefused(f"Unknown goal {self.goal!r}: one of {', '.join(GOALS)}.")
         if self.goal == "parameters" and not (self.target_accuracy and 0 < self.target_accuracy < 1):
@@ -60,7 +63,10 @@ class Challenge:
 
     @classmethod
     def from_dict(cls, kept: dict) -> Challenge:
-        """The challenge as kept; ChallengeRefused if it is not one (damaged)."""
+        """The challenge as kept; ChallengeRefused if it is not one (damaged): its seed and start
+        must be there, never drawn again (a new split at each reading would show both halves)."""
+        if not isinstance(kept, dict) or "seed" not in kept or "started" not in kept:
+            raise ChallengeRefused("not a challenge: its seed or its start is missing")
         try:
             return cls(**{name: kept[name] for name in cls.__dataclass_fields__ if name in kept})
         except (TypeError, KeyError) as error:
@@ -97,10 +103,12 @@ class Challenge:
         if record.get("status") not in ("finished", "stopped"):
             return f"{record.get('status')}: no answers to score"
         finished = record.get("finished_at") or 0
-        if finished < self.started:
-            return "trained before the challenge began"
+        if (record.get("started_at") or finished) < self.started:
+            return "started before the challenge began"
         if self.deadline and finished > self.deadline:
             return "finished after the deadline"
+        if self.revealed_at and finished > self.revealed_at:
+            return "finished after the private half was revealed"
         if self.max_parameters and (record.get("parameters") or 0) > self.max_parameters:
             return f"{record.get('parameters'):,} parameters, over the limit of {self.max_parameters:,}"
         seconds = record.get("training_seconds") or 0
@@ -133,8 +141,10 @@ def ranking_key(challenge: Challenge, half: str):
     if challenge.goal == "parameters":
         target = challenge.target_accuracy
 
-        return lambda entry: (getattr(entry, half) < target, entry.parameters, -getattr(entry, half),
-                              entry.finished_at)
+        # those reaching the target: the fewest parameters first; the others: the most accurate first
+        return lambda entry: ((False, entry.parameters, -getattr(entry, half), entry.finished_at)
+                              if getattr(entry, half) >= target else
+                              (True, -getattr(entry, half), entry.parameters, entry.finished_at))
     return lambda entry: (-getattr(entry, half), entry.parameters, entry.training_seconds, entry.finished_at)
 
 

@@ -135,9 +135,10 @@ class ClassSettings:
 
 
 class SignInGuard:
-    """Slows down guessing the teacher's password: after each wrong one, that session waits twice
-    as long as before (1 s, 2 s, 4 s... at most a minute) and, past a few wrong ones a minute on the
-    whole server, everyone waits. The password is compared in constant time."""
+    """Slows down guessing the teacher's password: after each wrong one, whoever gave it (a browser's
+    owner id: a reload does not start afresh) waits twice as long as before (1 s, 2 s, 4 s... at most
+    a minute), and past a few wrong ones a minute on the whole server, everyone waits. The password
+    is compared in constant time."""
 
     SERVER_FAILURES_PER_MINUTE = 10
     LONGEST_WAIT = 60.0
@@ -145,25 +146,29 @@ class SignInGuard:
     def __init__(self):
         self._lock = threading.Lock()
         self._failures: list[float] = []  # the server's, their times
+        self._by_key: dict[str, tuple[int, float]] = {}  # key -> (wrong ones in a row, time of the last)
 
-    def seconds_to_wait(self, session_failures: int, session_last: float, now: float | None = None) -> float:
-        """How long before a sign-in may be tried, for a session with that many wrong ones so far."""
+    def seconds_to_wait(self, key: str, now: float | None = None) -> float:
+        """How long before `key` may try to sign in."""
         now = time.time() if now is None else now
-        wait = 0.0
-        if session_failures:
-            wait = session_last + min(self.LONGEST_WAIT, 2.0 ** (session_failures - 1)) - now
         with self._lock:
+            failures, last = self._by_key.get(key, (0, 0.0))
+            wait = last + min(self.LONGEST_WAIT, 2.0 ** (failures - 1)) - now if failures else 0.0
             recent = [at for at in self._failures if at > now - 60]
             if len(recent) >= self.SERVER_FAILURES_PER_MINUTE:
                 wait = max(wait, recent[-self.SERVER_FAILURES_PER_MINUTE] + 60 - now)
         return max(0.0, wait)
 
-    def check(self, given: str, password: str, now: float | None = None) -> bool:
-        """Whether `given` is the password; a wrong one counts against the whole server."""
+    def check(self, given: str, password: str, key: str, now: float | None = None) -> bool:
+        """Whether `given` is the password; a wrong one counts against `key` and the whole server."""
         right = bool(password) and hmac.compare_digest(given.encode(), password.encode())
-        if not right:
-            with self._lock:
-                now = time.time() if now is None else now
+        now = time.time() if now is None else now
+        with self._lock:
+            if right:
+                self._by_key.pop(key, None)
+            else:
                 self._failures = [at for at in self._failures if at > now - 60] + [now]
+                self._by_key[key] = (self._by_key.get(key, (0, 0.0))[0] + 1, now)
+        if not right:
             logger.warning("a wrong teacher password was given")
         return right

@@ -42,8 +42,12 @@ class TestReport:
     def accuracy(self, run: runs.Run) -> float | None:
         """The run's test accuracy as it may be shown: as saved, or on the public half."""
         saved = run.record.get("test_accuracy")
-        if not self.hidden or not isinstance(saved, (int, float)) or not run.usable:
-            return saved if isinstance(saved, (int, float)) else None
+        if not isinstance(saved, (int, float)):
+            return None
+        if not self.hidden:
+            return saved
+        if not run.usable:  # no model to score its public half with: nothing, rather than all 10,000's
+            return None
         key = (run.id, run.record.get("finished_at") or 0.0)
         if key not in self._accuracies:
             try:

@@ -48,5 +48,6 @@ if st.sidebar.button("I'm someone else", key="someone-else", icon=":material/per
                      help="On a shared computer: this browser forgets who used it before. Their "
                           "trainings and runs stay theirs; you start as a new visitor."):
     session.forget_owner()
+    classroom.sign_out()  # a teacher's sign-in leaves with them
     st.rerun()
 navigation.run()

@@ -4,8 +4,10 @@ rather than by the arrays, so that a cache lookup never hashes 47 million pixels
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -61,6 +63,28 @@ def _public_half(seed: int, _indices: np.ndarray) -> data.Mnist:
                       whole.source, whole.skipped, test_half="public")
 
 
+def per_shown_test_set(**cache_options) -> Callable:
+    """st.cache_data, keyed also by which test digits the pages show (`shown_test_set()`): a result
+    computed on the whole test set is never served while a challenge hides half of it, even one
+    that was being computed when the challenge began."""
+
+    def decorate(function: Callable) -> Callable:
+        def keyed(*args, shown: str, **kwargs):
+            return function(*args, **kwargs)
+
+        keyed.__qualname__ = function.__qualname__  # Streamlit tells cached functions apart by it
+        cached = st.cache_data(**cache_options)(keyed)
+
+        @functools.wraps(function)
+        def call(*args, **kwargs):
+            return cached(*args, shown=shown_test_set(), **kwargs)
+
+        call.clear = cached.clear
+        return call
+
+    return decorate
+
+
 def retry_loading() -> None:
     _load_attempt.clear()
 
@@ -69,39 +93,39 @@ def images_and_labels(split: str) -> tuple[np.ndarray, np.ndarray]:
     return mnist().split(split)
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def comparison_table() -> pd.DataFrame:
     return analysis.train_test_comparison(mnist())
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def class_distribution() -> pd.DataFrame:
     return analysis.class_distribution(mnist().y_train, mnist().y_test)
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def distribution_test() -> tuple[float, float]:
     """Chi-square test of the train and test class distributions: (chi2, p-value)."""
     return analysis.distribution_test(mnist().y_train, mnist().y_test)
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def class_averages(split: str) -> tuple[np.ndarray, np.ndarray]:
     return analysis.class_averages(*images_and_labels(split))
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def distances_to_class_average(split: str) -> np.ndarray:
     x, y = images_and_labels(split)
     return analysis.distances_to_class_average(x, y, class_averages(split)[0])
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def mean_gray_levels(split: str) -> np.ndarray:
     return analysis.mean_gray_levels(images_and_labels(split)[0])
 
 
-@st.cache_data(show_spinner=False)
+@per_shown_test_set(show_spinner=False)
 def pixel_histogram(split: str) -> np.ndarray:
     return analysis.pixel_histogram(images_and_labels(split)[0])
 

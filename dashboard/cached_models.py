@@ -13,7 +13,14 @@ import streamlit as st
 from core import audit, embedding, evaluation, inspection, runs, saliency
 from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
 from dashboard import classroom
-from dashboard.cached_data import images_and_labels, map_points, mnist, pixel_statistics, whole_mnist
+from dashboard.cached_data import (
+    images_and_labels,
+    map_points,
+    mnist,
+    per_shown_test_set,
+    pixel_statistics,
+    whole_mnist,
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -35,7 +42,7 @@ def run_split(run_id: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     return evaluation.split_for_run(mnist(), config, split)
 
 
-@st.cache_data(show_spinner="Computing predictions...", max_entries=32)
+@per_shown_test_set(show_spinner="Computing predictions...", max_entries=32)
 def run_probabilities(run_id: str, split: str) -> np.ndarray:
     """Class probabilities of a run on a split: computed once per run and split."""
     return predict_probabilities(run_model(run_id), run_split(run_id, split)[0])
@@ -97,7 +104,7 @@ def map_features(split: str, sample: int, seed: int, run_id: str | None, layer: 
     return features
 
 
-@st.cache_data(show_spinner="Reading the images with the network...", max_entries=8)
+@per_shown_test_set(show_spinner="Reading the images with the network...", max_entries=8)
 def map_probabilities(run_id: str, split: str, sample: int, seed: int) -> np.ndarray:
     """A run's probabilities on the map's points (the test split's come from the run's own cache)."""
     points = map_points(split, sample, seed)
@@ -106,7 +113,7 @@ def map_probabilities(run_id: str, split: str, sample: int, seed: int) -> np.nda
     return predict_probabilities(run_model(run_id), images_and_labels(split)[0][points])
 
 
-@st.cache_data(show_spinner="Ranking the labels with cleanlab...", max_entries=16)
+@per_shown_test_set(show_spinner="Ranking the labels with cleanlab...", max_entries=16)
 def label_ranking(split: str, run_ids: tuple[str, ...]) -> pd.DataFrame:
     """cleanlab's ranking of `split`'s labels (index, given, suggested, quality, flagged, ...), from
     the out-of-sample probabilities of `run_ids`: the runs averaged on the test set, the folds of one

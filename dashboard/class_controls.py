@@ -14,16 +14,26 @@ from core.challenge import GOALS, Challenge, ChallengeRefused
 from dashboard import cached_data, challenge_view, classroom, components, server
 from dashboard.text import said
 
+_REFUSED = "class-action-refused"  # session state: why the last action was refused, said after the rerun
+
 
 def _act(action, *args, done: str = "", **kwargs) -> None:
-    """Run a teacher's action; say in the page what came of it."""
+    """Run a teacher's action; say what came of it (after the rerun that shows its effect)."""
     try:
         action(*args, **kwargs)
     except (classroom.NotTeacher, ChallengeRefused) as refusal:
-        st.error(said(refusal))
+        st.session_state[_REFUSED] = said(refusal)
     else:
         if done:
             st.toast(done)
+
+
+def refusal() -> None:
+    """The last action's refusal, if any, said once."""
+    if why := st.session_state.pop(_REFUSED, ""):
+        st.error(why)
+    if problem := classroom.challenge_problem():
+        st.warning(problem)
 
 
 def limits() -> None:
@@ -31,12 +41,15 @@ def limits() -> None:
     with st.form("class-limits"):
         st.markdown("**Limits** (from the next training queued; the server's own in brackets)")
         left, middle, right, last = st.columns(4)
-        per_student = left.number_input(f"Trainings per student ({server_set.max_per_owner})", 1, 50,
+        per_student = left.number_input(f"Trainings per student ({server_set.max_per_owner})", 1,
+                                        max(50, server_set.max_per_owner),
                                         kept.max_per_student or server_set.max_per_owner)
-        queued = middle.number_input(f"Trainings for the class ({server_set.max_queued})", 1, 500,
+        queued = middle.number_input(f"Trainings for the class ({server_set.max_queued})", 1,
+                                     max(500, server_set.max_queued),
                                      kept.max_queued or server_set.max_queued)
-        minutes = right.number_input(f"Minutes per training ({(server_set.time_limit or 0) / 60:g})", 1, 600,
-                                     int(kept.training_minutes or (server_set.time_limit or 1200) / 60))
+        server_minutes = int((server_set.time_limit or 1200) / 60)
+        minutes = right.number_input(f"Minutes per training ({server_minutes})", 1, max(600, server_minutes),
+                                     int(kept.training_minutes or server_minutes))
         search = last.number_input("Minutes per search (0: no limit)", 0, 24 * 60,
                                    int(kept.search_minutes or 0),
                                    help="A student's search must have a time budget of at most this.")
@@ -68,11 +81,11 @@ def challenge() -> None:
         challenge_view.banner(current)
         counted, _ = challenge_view.entries(current)
         challenge_view.leaderboard(current, counted)
-        left, right = st.columns(2)
-        if not current.revealed and left.button("Reveal the private ranking", type="primary"):
+        buttons = st.container(horizontal=True)
+        if not current.revealed and buttons.button("Reveal the private ranking", type="primary"):
             _act(classroom.reveal, done="Revealed: every page shows the whole test set again.")
             st.rerun()
-        if right.button("End the challenge", help="Forget it; its runs stay."):
+        if buttons.button("End the challenge", help="It is archived with its ranking; its runs stay."):
             _act(classroom.set_challenge, None, done="The challenge is over.")
             st.rerun()
         return
@@ -81,11 +94,11 @@ def challenge() -> None:
         goal = st.radio("Goal", list(GOALS), format_func=GOALS.get, horizontal=True)
         left, middle, right = st.columns(3)
         target = left.number_input("Accuracy to reach (%), for the fewest-parameters goal", 50.0, 99.9, 98.0)
-        parameters = middle.number_input("At most this many parameters (0: no limit)", 0, 10_000_000, 5000)
-        seconds = right.number_input("At most this many seconds of training (0: no limit)", 0, 36_000, 120)
+        parameters = middle.number_input("At most this many parameters (0: no limit)", 0, 10_000_000, 0)
+        seconds = right.number_input("At most this many seconds of training (0: no limit)", 0, 36_000, 0)
         day, hour = st.columns(2)
-        date = day.date_input("Deadline (day)", value=None)
-        clock = hour.time_input("Deadline (time)", value=datetime.time(17, 0))
+        date = day.date_input("Deadline (day; none: until you reveal it)", value=None)
+        clock = hour.time_input("Deadline (time, on the server's clock)", value=datetime.time(17, 0))
         if st.form_submit_button("Start the challenge", type="primary"):
             deadline = time.mktime(datetime.datetime.combine(date, clock).timetuple()) if date else None
             try:

@@ -23,13 +23,12 @@ from core.class_state import CHALLENGE, SETTINGS, ClassSettings, Documents, Sign
 from core.names import NameRefused, Names, NamesInFolder, NamesOnRedis, key_of
 from core.test_report import TestReport
 from core.trainings import REDIS_ENV, Limits
-from dashboard import cached_data
+from dashboard import cached_data, session
 
 logger = logging.getLogger(__name__)
 
 TEACHER_PASSWORD_ENV = "MNIST_EXPLORER_TEACHER_PASSWORD"
-TEACHER = "teacher"  # session state: signed in (True), server-side only
-_FAILURES = "teacher-sign-in-failures"  # session state: (count, time of the last)
+TEACHER = "teacher"  # session state: the owner id signed in as the teacher, server-side only
 TEACHER_NAME = "Teacher"
 
 
@@ -101,24 +100,18 @@ def _guard() -> SignInGuard:
 
 
 def is_teacher() -> bool:
-    return class_mode() and st.session_state.get(TEACHER) is True
-
-
-def seconds_before_sign_in() -> float:
-    failures, last = st.session_state.get(_FAILURES, (0, 0.0))
-    return _guard().seconds_to_wait(failures, last)
+    """Signed in, in this session (server-side), as this very browser: a token changed since ("I'm
+    someone else") signs it out."""
+    return class_mode() and st.session_state.get(TEACHER) == session.owner()
 
 
 def sign_in(given: str, owner: str) -> str:
     """Sign this session in as the teacher; '' or why not."""
-    if wait := seconds_before_sign_in():
+    if wait := _guard().seconds_to_wait(owner):
         return f"Too many wrong passwords: wait {wait:.0f} s before trying again."
-    if not _guard().check(given, teacher_password()):
-        failures, _ = st.session_state.get(_FAILURES, (0, 0.0))
-        st.session_state[_FAILURES] = (failures + 1, time.time())
+    if not _guard().check(given, teacher_password(), owner):
         return "That is not the teacher's password."
-    st.session_state[TEACHER] = True
-    st.session_state.pop(_FAILURES, None)
+    st.session_state[TEACHER] = owner
     current = settings()
     if owner not in current.teachers:
         _write(dataclasses.replace(current, teachers=(*current.teachers, owner)))
@@ -127,7 +120,10 @@ def sign_in(given: str, owner: str) -> str:
 
 
 def sign_out() -> None:
-    st.session_state.pop(TEACHER, None)
+    """This tab is no longer the teacher's, nor is its browser shown as "Teacher"."""
+    if owner := st.session_state.pop(TEACHER, None):
+        current = settings()
+        _write(dataclasses.replace(current, teachers=tuple(t for t in current.teachers if t != owner)))
 
 
 def require_teacher() -> None:
@@ -135,9 +131,20 @@ def require_teacher() -> None:
         raise NotTeacher("Only the teacher may do this: sign in on the Class page.")
 
 
+_last_read: dict[str, dict | None] = {}  # each document as last read: used while Redis cannot be reached
+
+
+def _read(name: str) -> dict | None:
+    try:
+        _last_read[name] = documents().read(name)
+    except Exception as error:  # Redis down: what was last read (the page says Redis is down)
+        logger.warning("the class's %s cannot be read now (%s): using what was last read", name, error)
+    return _last_read.get(name)
+
+
 @st.cache_data(ttl=2.0, show_spinner=False)
 def _settings_document() -> dict | None:
-    return documents().read(SETTINGS)
+    return _read(SETTINGS)
 
 
 def settings() -> ClassSettings:
@@ -183,7 +190,7 @@ def pinned_run() -> runs.Run | None:
 
 @st.cache_data(ttl=2.0, show_spinner=False)
 def _challenge_document() -> dict | None:
-    return documents().read(CHALLENGE)
+    return _read(CHALLENGE)
 
 
 def challenge() -> Challenge | None:
@@ -196,11 +203,21 @@ def challenge() -> Challenge | None:
         return None
 
 
+def challenge_problem() -> str:
+    """Why a kept challenge cannot be used (damaged), for the teacher; '' if none."""
+    if class_mode() and _challenge_document() and challenge() is None:
+        return ("The kept challenge cannot be read (its document is damaged): the test set is shown "
+                "whole. End it and set it again.")
+    return ""
+
+
 def set_challenge(new: Challenge | None) -> None:
     """Set (or end, with None) the challenge; every cached result computed on the test set is
     dropped, since what the test set shows changes."""
     require_teacher()
     if new is None:
+        if ended := _challenge_document():  # its final ranking can be scored again from it
+            documents().archive({"challenge": ended, "ended": time.time()})
         documents().delete(CHALLENGE)
     else:
         documents().write(CHALLENGE, new.to_dict())
@@ -210,7 +227,7 @@ def set_challenge(new: Challenge | None) -> None:
 
 def reveal() -> None:
     if current := challenge():
-        set_challenge(dataclasses.replace(current, revealed=True))
+        set_challenge(dataclasses.replace(current, revealed=True, revealed_at=time.time()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -235,7 +252,12 @@ def test_report() -> TestReport:
 def clear_class() -> dict:
     """Next week's class: names and the challenge archived and forgotten, runs kept."""
     require_teacher()
-    kept = {"names": names().clear(), "challenge": _challenge_document(), "cleared": time.time()}
-    documents().archive(kept)
-    set_challenge(None)
+    kept = {"names": names().all(), "challenge": _challenge_document(), "cleared": time.time()}
+    documents().archive(kept)  # first: a failed archive loses nothing
+    names().clear()
+    documents().delete(CHALLENGE)
+    st.cache_data.clear()
+    current = settings()  # the teachers' browsers, but this one, are students again
+    _write(dataclasses.replace(current, teachers=tuple(t for t in current.teachers
+                                                       if t == st.session_state.get(TEACHER))))
     return kept

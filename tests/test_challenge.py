@@ -50,6 +50,12 @@ def test_only_a_students_runs_within_the_limits_and_the_time_count():
     assert "over the limit" in challenge.why_not_counted(fine | {"parameters": 5001}, {"ada"})
     assert "over the limit" in challenge.why_not_counted(fine | {"training_seconds": 61}, {"ada"})
     assert "diverged" in challenge.why_not_counted(fine | {"status": "diverged"}, {"ada"})
+    revealed = Challenge(started=challenge.started, revealed=True, revealed_at=time.time() - 1)
+    assert "revealed" in revealed.why_not_counted(fine, {"ada"})  # it could have tuned on the private half
+    with pytest.raises(ChallengeRefused):  # a kept challenge without its seed is not drawn anew
+        Challenge.from_dict({"goal": "accuracy", "started": 1.0})
+    with pytest.raises(ChallengeRefused):
+        Challenge.from_dict(Challenge().to_dict() | {"revealed": "no"})
 
 
 def _entry(owner, public, private, parameters=1000, when=0.0):
@@ -71,6 +77,8 @@ def test_each_student_is_ranked_by_the_run_they_would_choose_on_the_public_half(
     ranked = leaderboard(fewest, [_entry("ada", 0.96, 0.96, 900), _entry("bob", 0.99, 0.99, 5000),
                                   _entry("cy", 0.94, 0.94, 100)], PUBLIC)
     assert [line.owner for line in ranked] == ["ada", "bob", "cy"]  # cy is smallest but misses the target
+    below = leaderboard(fewest, [_entry("ada", 0.11, 0.11, 50), _entry("bob", 0.94, 0.94, 900)], PUBLIC)
+    assert [line.owner for line in below] == ["bob", "ada"]  # short of it: the nearest first
 
 
 def test_scores_and_the_reported_test_accuracy_come_from_the_answers_saved_with_the_run(real_mnist, tmp_path):
@@ -127,18 +135,20 @@ def test_what_the_teacher_sets_survives_a_restart_and_damage_reads_as_defaults(d
     assert documents().read("challenge") is None
 
 
-def test_wrong_passwords_slow_down_the_session_then_the_whole_server():
-    guard = SignInGuard()
-    assert guard.check("right", "right") and not guard.check("wrong", "right") and not guard.check("", "")
-    now = time.time()
-    assert guard.seconds_to_wait(0, 0.0, now) == 0
-    assert guard.seconds_to_wait(1, now, now) == pytest.approx(1.0)
-    assert guard.seconds_to_wait(4, now, now) == pytest.approx(8.0)
-    assert guard.seconds_to_wait(30, now, now) == pytest.approx(SignInGuard.LONGEST_WAIT)
-    for _ in range(SignInGuard.SERVER_FAILURES_PER_MINUTE):  # many sessions guessing together
-        guard.check("guess", "right", now=now)
-    assert guard.seconds_to_wait(0, 0.0, now) == pytest.approx(60.0)  # everyone waits
-    assert guard.seconds_to_wait(0, 0.0, now + 61) == 0
+def test_wrong_passwords_slow_down_the_browser_then_the_whole_server():
+    guard, now = SignInGuard(), time.time()
+    assert guard.check("right", "right", "teacher", now) and not guard.check("", "", "nobody", now)
+    assert guard.seconds_to_wait("ada", now) == 0
+    for wrong, wait in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0)):
+        assert not guard.check("guess", "right", "ada", now)
+        assert guard.seconds_to_wait("ada", now) == pytest.approx(wait), wrong  # doubling for her
+    assert guard.seconds_to_wait("teacher", now) == 0  # not for others yet
+    for _ in range(30):
+        guard.check("guess", "right", "ada", now)
+    assert guard.seconds_to_wait("ada", now) == pytest.approx(SignInGuard.LONGEST_WAIT)
+    assert guard.seconds_to_wait("teacher", now) == pytest.approx(60.0)  # many wrong ones: everyone waits
+    assert guard.seconds_to_wait("teacher", now + 61) == 0
+    assert guard.check("right", "right", "ada", now + 120) and guard.seconds_to_wait("ada", now + 120) == 0
 
 
 def test_the_export_opens_safely_in_a_spreadsheet():

@@ -20,6 +20,7 @@ counted, refused = challenge_view.entries(current)
 st.subheader("Final ranking (private half)" if current.revealed else "Leaderboard (public half)")
 challenge_view.leaderboard(current, counted)
 
-st.subheader("Your runs")
-challenge_view.my_runs(current, session.owner(), counted, refused)
+if not classroom.is_teacher():
+    st.subheader("Your runs")
+    challenge_view.my_runs(current, session.owner(), counted, refused)
 st.page_link(pages.TRAIN, label="Train a network for it", icon=":material/model_training:")

@@ -29,6 +29,7 @@ if right.button("Sign out", icon=":material/logout:"):
     classroom.sign_out()
     st.rerun()
 
+class_controls.refusal()
 class_view.live()
 class_view.chart()
 
