@@ -114,3 +114,21 @@ def run_label(run: runs.Run) -> str:
     pinned = classroom.class_mode() and run.id == classroom.settings().pinned_run
     pick = "★ the teacher's pick: " if pinned else ""
     return f"{pick}{run.name} ({run.id})" + (f", test accuracy {accuracy:.2%}" if accuracy else "")
+
+
+def code_downloads(config, name: str = "", run_id: str = "", key: str = "code") -> None:
+    """"Download as a Python script" and "as a notebook": the training as a standalone Keras program
+    (core.export), made when clicked."""
+    from core import export
+
+    row = st.container(horizontal=True)
+    row.download_button("Download as a Python script", lambda: export.script(config, name, run_id),
+                        file_name=export.file_name(name or config.preset, ".py"), mime="text/x-python",
+                        icon=":material/code:", key=f"{key}-script",
+                        help="A standalone Keras program (tensorflow and numpy only) that trains this "
+                             "network as here: the same split, standardisation, layers, optimiser and "
+                             "seed; it prints the test accuracy at the end.")
+    row.download_button("Download as a notebook", lambda: export.notebook(config, name, run_id),
+                        file_name=export.file_name(name or config.preset, ".ipynb"),
+                        mime="application/x-ipynb+json", icon=":material/description:", key=f"{key}-notebook",
+                        help="The same program as a Jupyter notebook, one explained cell per step.")

@@ -2,8 +2,9 @@ import pandas as pd
 import streamlit as st
 
 from core import run_records, runs
+from core.architecture import TrainingConfig
 from core.status import SAVED, Status
-from dashboard import classroom, figures, pages, session
+from dashboard import classroom, components, figures, pages, session
 from dashboard.text import said
 
 st.title("Runs")
@@ -106,3 +107,7 @@ if right.button("Delete", disabled=not (sure and yours), type="primary"):
         st.error(said(problem))
     else:
         st.rerun()
+if run.status in SAVED:  # its record was checked when read: its configuration is whole
+    st.caption("Take its training home as code: it trains the same network the same way, on your machine.")
+    components.code_downloads(TrainingConfig.from_dict(run.record["config"]), run.name, run.id,
+                              key=f"code-{run.id}")

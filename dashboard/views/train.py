@@ -7,7 +7,16 @@ from core import architecture
 from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
 from core.jobs import Refused
 from core.status import ACTIVE
-from dashboard import cached_models, challenge_view, classroom, live_trainings, server, session, training_form
+from dashboard import (
+    cached_models,
+    challenge_view,
+    classroom,
+    components,
+    live_trainings,
+    server,
+    session,
+    training_form,
+)
 
 st.title("Train a network")
 if current := classroom.challenge():  # what the class aims at, and how this student's runs stand
@@ -64,6 +73,7 @@ with form:
         right.metric("Parameters", f"{sum(row['parameters'] for row in summary):,}")
         with st.expander("Layers, output shapes and parameters"):
             st.dataframe(pd.DataFrame(summary), hide_index=True)
+        components.code_downloads(config, key="train-code")
 
     name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...")
     if folder_problem := server.runs_folder_problem():  # said now, not as a traceback after training
