@@ -227,3 +227,14 @@ def test_an_input_reduction_shrinks_the_network_and_makes_it_custom(runs_folder)
     summary = next(m.value for m in app.markdown if m.value.startswith("**Model summary**"))
     assert "28x28 > avgpool 14x14 > 128 > 10" in summary
     assert not app.error and not app.exception
+
+
+def test_every_control_of_the_train_form_says_what_it_means(runs_folder):
+    app = open_page("train")
+    for exact in (False, True):  # the sliders, then the number fields
+        controls = [widget for kind in ("slider", "select_slider", "selectbox", "number_input", "checkbox",
+                                        "toggle", "text_input") for widget in app.get(kind)]
+        assert len(controls) >= 17
+        silent = [widget.label for widget in controls if not widget.proto.help]
+        assert silent == [], silent
+        app.toggle(key="train-exact-values").set_value(not exact).run()

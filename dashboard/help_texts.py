@@ -1,0 +1,53 @@
+"""What each training setting means, for a learner: what it does, a sensible range, and what to
+expect when it is too high or too low. One place, so that the Train form (and any page that shows a
+setting) says the same thing."""
+
+TRAINING = {
+    "width": "Neurons in this layer: more can learn finer shapes but cost parameters and time. "
+             "16 to 512 is usual on MNIST; past a few hundred, little is gained.",
+    "activation": "What each neuron does with its sum: relu (keep positives, zero the rest) is the usual "
+                  "choice; sigmoid and tanh saturate and learn slowly in deep networks; linear makes "
+                  "the layer no better than none.",
+    "batch_norm": "Rescales the layer's outputs to a steady range during training: often faster and "
+                  "steadier learning, allowing a larger learning rate. A few parameters per neuron.",
+    "dropout": "During training only, this share of the layer's outputs is set to 0 at random, so that "
+               "no neuron can rely on one other: fights overfitting. 0.1 to 0.5; too high and the "
+               "network cannot learn.",
+    "optimizer": "How the weights move after each batch. Adam adapts the step per weight and is the "
+                 "forgiving default; SGD takes plain steps (needs a larger learning rate, e.g. 0.05); "
+                 "RMSprop and Nadam are Adam's relatives.",
+    "learning_rate": "The size of each step down the loss. Adam: about 0.001 (0.0003 to 0.003); SGD: "
+                     "about 0.05. Too high: the loss jumps or becomes NaN (diverged); too low: it "
+                     "barely moves.",
+    "beta_1": "Adam's momentum: how much of the past steps' direction is kept (0.9 usual).",
+    "beta_2": "How slowly Adam's estimate of each gradient's size forgets (0.999 usual).",
+    "batch_size": "Images per step. Small batches (16-64): more, noisier steps per epoch; large ones "
+                  "(256-1024): fewer, smoother steps and faster epochs on a CPU, but often a little "
+                  "less accurate unless the learning rate grows with them.",
+    "epochs": "Passes over the training images. Accuracy rises fast at first, then slowly; when the "
+              "validation loss starts to rise while the training loss still falls, more epochs only "
+              "overfit (early stopping ends the training there).",
+    "schedule": "How the learning rate moves during training: held constant; multiplied by a decay "
+                "after each epoch; or one cycle, a warm-up then a slow decay (fast and accurate; "
+                "good for short trainings).",
+    "lr_decay": "With the step schedule, the learning rate is multiplied by this after each epoch: "
+                "0.9 halves it in about 7 epochs; 1 keeps it.",
+    "warmup": "With one cycle, the share of all steps spent raising the learning rate from a 20th of "
+              "it to it; then it decays. 0.1 to 0.3.",
+    "label_smoothing": "The target becomes slightly less than 100% for the right digit (the rest shared "
+                       "by the others): the network is kept from becoming over-confident. 0.05 to 0.1; "
+                       "0 turns it off.",
+    "shift": "During training only, each image moves by a random shift of up to this share of its side "
+             "(0.1: about 3 pixels): more handwriting than MNIST holds, so less overfitting. Slower to "
+             "learn; 0.05 to 0.15.",
+    "validation_fraction": "The share of the training images held out to check the network on images "
+                           "it has not trained on: its curves show overfitting, and early stopping "
+                           "watches it. 0.1 is usual; the test set is never used to choose.",
+    "patience": "Early stopping: the training ends after this many epochs without a better validation "
+                "loss, and keeps its best epoch's weights. 0 turns it off; 2 to 5 is usual.",
+    "seed": "Fixes every random choice (the split, the initial weights, the shuffling): the same seed "
+            "and settings train the same network. Change it to see how much of a result is luck.",
+    "train_images": "Train on the first N of the 60,000 training images (the validation share is "
+                    "taken from these): fewer train faster but generalise worse; try 5,000 for a quick "
+                    "look.",
+}
