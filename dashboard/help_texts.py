@@ -51,3 +51,24 @@ TRAINING = {
                     "taken from these): fewer train faster but generalise worse; try 5,000 for a quick "
                     "look.",
 }
+
+# The Evaluate page's numbers, for one digit d (per-class) or for the whole split
+EVALUATION = {
+    "accuracy": "The share of images whose digit the network read right.",
+    "mistakes": "Images read as another digit than their label.",
+    "macro f1": "The f1 of each digit, averaged with the same weight for every digit: a digit the "
+                "network reads badly pulls it down however rare it is.",
+    "weighted f1": "The f1 of each digit, averaged by how many images each digit has.",
+    "TP": "True positives: images of d read as d.",
+    "FP": "False positives: images of another digit read as d.",
+    "FN": "False negatives: images of d read as another digit.",
+    "TN": "True negatives: images of other digits read as other digits.",
+    "precision": "Of the images read as d, the share that are d: TP / (TP + FP). Low: the network "
+                 "says d too often.",
+    "recall (sensitivity)": "Of the images of d, the share read as d: TP / (TP + FN). Low: the network "
+                            "misses many d's.",
+    "specificity": "Of the images of other digits, the share not read as d: TN / (TN + FP).",
+    "f1": "The harmonic mean of precision and recall: high only when both are.",
+    "support": "How many images of d the split holds.",
+    "misclassification": "1 - accuracy, counting d against the rest: (FP + FN) / all images.",
+}

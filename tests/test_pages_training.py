@@ -1,5 +1,6 @@
 """The Train and Runs pages under AppTest: summaries, refusals, a real queued run, run management."""
 
+import json
 import re
 import time
 
@@ -107,6 +108,10 @@ def test_evaluate_shows_metrics_of_a_real_run(runs_folder, real_mnist):
     assert table["support"].tolist() == np.bincount(real_mnist.y_test).tolist()
     assert "Highest precision" in " ".join(m.value for m in app.markdown)
     assert any("images only" in m.value for m in app.markdown)  # the comparison section
+    assert all(metric.proto.help for metric in app.metric)  # every number says what it means
+    frame = next(d for d in app.dataframe if "specificity" in d.value.columns)
+    explained = json.loads(frame.proto.columns)
+    assert all(explained.get(name, {}).get("help") for name in frame.value.columns if name != "digit")
     app.radio(key="evaluate_split").set_value("validation").run()
     assert not app.exception
     table = next(d.value for d in app.dataframe if "specificity" in d.value.columns)

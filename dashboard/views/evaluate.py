@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import evaluation, runs
 from dashboard import cached_data, cached_models, components, pages, session
+from dashboard.help_texts import EVALUATION as MEANING
 from dashboard.text import for_markdown, said
 
 st.title("Evaluate a network")
@@ -35,10 +36,11 @@ def gallery(key: str, indices: np.ndarray, caption) -> None:
 overall = evaluation.overall_metrics(y_true, y_pred)
 metrics = evaluation.per_class_metrics(y_true, y_pred)
 columns = st.columns(4)
-columns[0].metric("Accuracy", f"{overall['accuracy']:.2%}")
-columns[1].metric(f"Mistakes (of {len(y_true):,})", f"{int((y_pred != y_true).sum()):,}")
-columns[2].metric("Macro f1", f"{overall['macro f1']:.4f}")
-columns[3].metric("Weighted f1", f"{overall['weighted f1']:.4f}")
+columns[0].metric("Accuracy", f"{overall['accuracy']:.2%}", help=MEANING["accuracy"])
+columns[1].metric(f"Mistakes (of {len(y_true):,})", f"{int((y_pred != y_true).sum()):,}",
+                  help=MEANING["mistakes"])
+columns[2].metric("Macro f1", f"{overall['macro f1']:.4f}", help=MEANING["macro f1"])
+columns[3].metric("Weighted f1", f"{overall['weighted f1']:.4f}", help=MEANING["weighted f1"])
 
 # --- confusion matrix -----------------------------------------------------------------------------
 st.header("Confusion matrix")
@@ -57,9 +59,11 @@ by_digit = metrics.set_index("digit")["precision"]
 best, worst = int(by_digit.idxmax()), int(by_digit.idxmin())
 st.markdown(f"Highest precision: **{best}** ({by_digit[best]:.2%} of the images read "
             f"as {best} are {best}s); lowest: **{worst}** ({by_digit[worst]:.2%}).")
+st.caption("Each row counts one digit d against all the others; hover a column's name for its meaning.")
 st.dataframe(metrics, hide_index=True, column_config={
-    name: st.column_config.NumberColumn(format="%.4f") for name in
-    ("accuracy", "misclassification", "precision", "recall (sensitivity)", "specificity", "f1")})
+    name: st.column_config.NumberColumn(format="%.4f" if name not in ("TP", "FP", "FN", "TN", "support")
+                                        else None, help=meaning)
+    for name, meaning in MEANING.items() if name in metrics.columns})
 st.markdown(" · ".join(f"{name}: {value:.4f}" for name, value in overall.items()))
 st.download_button("Download the metrics (CSV)", metrics.to_csv(index=False),
                    file_name=f"metrics-{run.id}-{split}.csv", mime="text/csv")
@@ -92,8 +96,8 @@ else:
         st.stop()
     left, right = st.columns(2)
     this_name, other_name = for_markdown(run.name), for_markdown(other.name)
-    left.metric(this_name, f"{(y_pred == y_true).mean():.2%}")
-    right.metric(other_name, f"{(other_pred == y_true).mean():.2%}")
+    left.metric(this_name, f"{(y_pred == y_true).mean():.2%}", help=MEANING["accuracy"])
+    right.metric(other_name, f"{(other_pred == y_true).mean():.2%}", help=MEANING["accuracy"])
     only_this, only_other = evaluation.disagreements(y_true, y_pred, other_pred)
     with left:
         st.markdown(f"**{len(only_this):,}** images only *{this_name}* gets right")
