@@ -5,7 +5,7 @@ import logging
 import streamlit as st
 
 from core.data import MnistUnavailable
-from dashboard import cached_data, classroom, compat, pages, server, session
+from dashboard import cached_data, classroom, compat, guide, pages, server, session
 from dashboard.text import for_markdown, said
 
 # Operators read what core and the dashboard log in the terminal that runs the server.
@@ -44,6 +44,7 @@ else:
                             "half of the test set (5,000 digits).", icon=":material/visibility_off:")
         # every page in sight: past twelve, Streamlit would hide some behind "View more"
         navigation = st.navigation(pages.navigation(classroom.class_mode()), expanded=True)
+        guide.on_page(navigation.url_path)  # a returning visitor lands where they left; the path's marker
 if st.sidebar.button("I'm someone else", key="someone-else", icon=":material/person_off:",
                      help="On a shared computer: this browser forgets who used it before. Their "
                           "trainings and runs stay theirs; you start as a new visitor."):

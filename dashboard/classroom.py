@@ -19,7 +19,15 @@ import streamlit as st
 
 from core import runs, training
 from core.challenge import Challenge, ChallengeRefused
-from core.class_state import CHALLENGE, SETTINGS, ClassSettings, Documents, SignInGuard, open_documents
+from core.class_state import (
+    CHALLENGE,
+    SETTINGS,
+    ClassSettings,
+    Documents,
+    DocumentsOnRedis,
+    SignInGuard,
+    open_documents,
+)
 from core.names import NameRefused, Names, NamesInFolder, NamesOnRedis, key_of
 from core.test_report import TestReport
 from core.trainings import REDIS_ENV, Limits
@@ -60,16 +68,15 @@ def _redis():
     return Redis.from_url(redis_url(os.environ[REDIS_ENV]), socket_timeout=5)
 
 
-@st.cache_resource(show_spinner=False)
 def names() -> Names:
-    """The class's names: in Redis on a classroom server, in the runs folder otherwise."""
+    """The class's names: in Redis on a classroom server, in the runs folder otherwise (the folder
+    as it is now: never one remembered from before a change of MNIST_EXPLORER_RUNS)."""
     return NamesOnRedis(_redis()) if os.environ.get(REDIS_ENV) else NamesInFolder(runs.runs_dir() / "class")
 
 
-@st.cache_resource(show_spinner=False)
 def documents() -> Documents:
-    """What the teacher sets, beside the names."""
-    return open_documents()
+    """What the teacher sets, beside the names (in Redis: one connection, shared)."""
+    return DocumentsOnRedis(_redis()) if os.environ.get(REDIS_ENV) else open_documents()
 
 
 def join(owner: str, name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+START = "views/start.py"
 OVERVIEW = "views/overview.py"
 SAMPLES = "views/samples.py"
 AVERAGES = "views/averages.py"
@@ -33,8 +34,9 @@ def class_page() -> st.Page:
 def navigation(class_mode: bool = False) -> dict[str, list]:
     """The sidebar's sections and pages, with their titles and icons (and the class's, in class mode)."""
     sections = {
+        "Start": [st.Page(START, title="Start here", icon=":material/flag:", default=True)],
         "Dataset": [
-            st.Page(OVERVIEW, title="Overview", icon=":material/dataset:", default=True),
+            st.Page(OVERVIEW, title="Overview", icon=":material/dataset:"),
             st.Page(SAMPLES, title="Samples", icon=":material/grid_view:"),
             st.Page(AVERAGES, title="Averages", icon=":material/blur_on:"),
             st.Page(NEAREST, title="Nearest & farthest", icon=":material/straighten:"),
@@ -57,3 +59,9 @@ def navigation(class_mode: bool = False) -> dict[str, list]:
         sections["Class"] = [st.Page(CHALLENGE, title="Challenge", icon=":material/emoji_events:"),
                              class_page()]
     return sections
+
+
+def by_address(url_path: str) -> str | None:
+    """The page whose address ends in `url_path` ("train" for views/train.py), if any."""
+    return next((page for name, page in globals().items() if name.isupper() and isinstance(page, str)
+                 and page.startswith("views/") and page[6:-3] == url_path), None)

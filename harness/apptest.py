@@ -20,7 +20,7 @@ def open_page(name: str, timeout: float = 120, token: str | None = None, **sessi
     for key, value in session_state.items():
         app.session_state[key] = value
     app.run()
-    if name != "overview":  # the first page
+    if name != "start":  # the first page
         app.switch_page(f"views/{name}.py").run()
     assert not app.exception, [e.value for e in app.exception]
     return app

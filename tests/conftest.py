@@ -114,7 +114,7 @@ def in_class(runs_folder, monkeypatch):
     from dashboard import classroom
 
     def forget() -> None:
-        for cached in (classroom.names, classroom.documents, classroom._guard, classroom._report):
+        for cached in (classroom._guard, classroom._report):
             cached.clear()
         st.cache_data.clear()
 

@@ -95,7 +95,7 @@ def backend(request, in_class, monkeypatch):
     from dashboard import classroom, server
 
     def forget() -> None:
-        for cached in (server.trainings, classroom.names, classroom.documents, classroom._redis):
+        for cached in (server.trainings, classroom._redis):
             cached.clear()
 
     if request.param == "in-process":
@@ -177,7 +177,7 @@ def test_a_challenge_hides_the_private_half_from_every_page_until_the_reveal(ada
     classroom.documents().write("challenge", challenge.to_dict())  # the same, with a telling seed
     import streamlit as st
 
-    for cached in (classroom.names, classroom.documents, classroom._report):  # a dashboard restart
+    for cached in (classroom._redis, classroom._report):  # a dashboard restart
         cached.clear()
     st.cache_data.clear()
     assert cli.main(["runs", "list"]) == 0  # the terminal, too

@@ -52,7 +52,6 @@ def test_a_student_joins_the_class_with_a_name_the_class_sees_escaped(runs_folde
     from dashboard import classroom
 
     monkeypatch.setenv(classroom.TEACHER_PASSWORD_ENV, "a teacher's secret")
-    classroom.names.clear()
     try:
         ada = AppTest.from_file(APP, default_timeout=120).run()
         assert [title.value for title in ada.title] == ["Join the class"]
@@ -60,7 +59,7 @@ def test_a_student_joins_the_class_with_a_name_the_class_sees_escaped(runs_folde
         assert "Give a name" in ada.error[0].value
         ada.text_input[0].set_value("**Ada** <i>L</i>")  # in a form: sent with its button
         ada.button[0].click().run()
-        assert not ada.exception and [title.value for title in ada.title] == ["Overview"]
+        assert not ada.exception and [title.value for title in ada.title] == ["Start here"]
         caption = next(c.value for c in ada.sidebar.caption if "You are" in c.value)
         assert "\\*\\*Ada\\*\\*" in caption and "<i>" not in caption.replace("\\<i\\>", "")
         grace = AppTest.from_file(APP, default_timeout=120).run()
@@ -69,7 +68,7 @@ def test_a_student_joins_the_class_with_a_name_the_class_sees_escaped(runs_folde
         assert "already called" in grace.error[0].value  # hers until the class is cleared
         assert classroom.names().all() == {owner_of(ada): "**Ada** <i>L</i>"}
     finally:
-        classroom.names.clear()
+        classroom.names().clear()
 
 
 def test_without_a_teacher_password_nobody_is_asked_a_name(runs_folder, monkeypatch):
@@ -77,4 +76,4 @@ def test_without_a_teacher_password_nobody_is_asked_a_name(runs_folder, monkeypa
 
     monkeypatch.delenv(classroom.TEACHER_PASSWORD_ENV, raising=False)
     app = AppTest.from_file(APP, default_timeout=120).run()
-    assert [title.value for title in app.title] == ["Overview"] and not classroom.class_mode()
+    assert [title.value for title in app.title] == ["Start here"] and not classroom.class_mode()

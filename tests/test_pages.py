@@ -91,7 +91,7 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
     from dashboard import cached_data
     cached_data.retry_loading()
     try:
-        app = conftest.open_page("overview", timeout=60)
+        app = conftest.open_page("start", timeout=60)
         assert not app.exception
         assert app.title[0].value == "MNIST could not be loaded"
         # the file named, not where the server keeps it (the log has the whole path)
@@ -100,11 +100,11 @@ def test_missing_data_shows_one_clear_page(monkeypatch, tmp_path):
         # the failure is remembered: other sessions and reruns do not try every source again
         tries = []
         monkeypatch.setattr(data, "load_mnist", lambda: tries.append(1) or data.read_npz("absent"))
-        conftest.open_page("overview", timeout=60)
+        conftest.open_page("start", timeout=60)
         assert tries == []
         monkeypatch.undo()  # the data is back: "Try again" loads it and opens the dashboard
         app.button[0].click().run()
-        assert not app.exception and app.title[0].value == "Overview"
+        assert not app.exception and app.title[0].value == "Start here"
     finally:
         cached_data.retry_loading()
 
@@ -125,3 +125,20 @@ def test_a_damaged_user_dataset_is_named_and_the_next_source_used(monkeypatch, t
     finally:
         monkeypatch.delenv(data.PATH_ENV)
         cached_data.retry_loading()
+
+
+def test_a_new_visitor_starts_on_the_path_and_a_returning_one_where_they_left(runs_folder):
+    from dashboard import guide
+
+    app = conftest.open_page("start", token="a-learner-browser-token")
+    assert app.title[0].value == "Start here" and len(app.checkbox) == len(guide.STEPS) >= 8
+    app.checkbox(key="path-step-1").check().run()
+    app.switch_page("views/averages.py").run()  # step 2's page says so, with the next step
+    marker = " ".join(caption.value for caption in app.sidebar.caption)
+    assert "Step 2 of" in marker and guide.STEPS[1].question in marker
+    again = conftest.open_page("start", token="a-learner-browser-token")  # a reload, a new tab
+    assert again.title[0].value == "The average digit" and not again.exception  # where they left
+    again.switch_page("views/start.py").run()
+    assert again.checkbox(key="path-step-1").value and not again.checkbox(key="path-step-2").value
+    stranger = conftest.open_page("start")
+    assert stranger.title[0].value == "Start here" and not stranger.checkbox(key="path-step-1").value

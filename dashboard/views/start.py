@@ -1,0 +1,24 @@
+import streamlit as st
+
+from dashboard import guide
+
+st.title("Start here")
+st.write("New to neural networks? Follow these steps in order, about 15 minutes in all. Each opens a "
+         "page of the dashboard and says what to look at there; answer its question by looking, then "
+         "tick it. Your ticks are kept by this browser.")
+
+kept = guide.progress()
+st.progress(len(kept.done & set(range(1, len(guide.STEPS) + 1))) / len(guide.STEPS),
+            text=f"{len(kept.done)} of {len(guide.STEPS)} steps done")
+for number, step in enumerate(guide.STEPS, 1):
+    with st.container(border=True):
+        left, right = st.columns([5, 1], vertical_alignment="top")
+        left.markdown(f"**{number}. {step.title}**  \n{step.look}")
+        left.markdown(f"*Question:* {step.question}")
+        left.page_link(step.page, label=f"Open step {number}", icon=":material/arrow_forward:")
+        done = right.checkbox("Done", value=number in kept.done, key=f"path-step-{number}")
+        if done != (number in kept.done):
+            guide.tick(number, done)
+st.caption("The other pages, in the sidebar, go further: the classic analysis of the dataset (Overview, "
+           "Nearest & farthest, Gray levels, Preprocessing), the label audit, and replaying a training "
+           "epoch by epoch.")
