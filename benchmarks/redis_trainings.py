@@ -85,7 +85,7 @@ def stop_in_chromium(folder: Path) -> dict:
                     page.get_by_text(re.compile(r"epoch \d+ of 200")).first.wait_for(timeout=120_000)
                     page.wait_for_timeout(1500)  # mid-training, a few epochs in
                     started = time.perf_counter()
-                    page.get_by_role("button", name="Stop").first.click()
+                    page.get_by_role("button", name="Stop", exact=True).first.click()
                     # this run's headline (the earlier runs' cards say "stopped" too)
                     page.get_by_text(f"Run #{attempt + 1}: stopped").wait_for(timeout=30_000)
                     seconds.append(time.perf_counter() - started)

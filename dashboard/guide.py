@@ -4,6 +4,7 @@ with the next step one click away."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
@@ -11,6 +12,8 @@ import streamlit as st
 from core import path
 from core.path import Step
 from dashboard import classroom, pages, session
+
+logger = logging.getLogger(__name__)
 
 STEPS = [
     Step(pages.SAMPLES, "The data",
@@ -55,13 +58,26 @@ STEPS = [
 
 
 def progress() -> path.Progress:
-    return path.read_progress(classroom.documents(), session.owner())
+    try:
+        return path.read_progress(classroom.documents(), session.owner())
+    except Exception as error:  # Redis down: no ticks shown, the page still works
+        logger.warning("the path's progress cannot be read: %s", error)
+        return path.Progress()
 
 
 def tick(number: int, done: bool) -> None:
     kept = progress()
     kept.done = (kept.done | {number}) if done else (kept.done - {number})
-    path.write_progress(classroom.documents(), session.owner(), kept)
+    _keep(kept)
+
+
+def _keep(kept: path.Progress) -> None:
+    """Write the progress; a runs folder that cannot be written (or Redis down) costs the visitor
+    their ticks, never the page."""
+    try:
+        path.write_progress(classroom.documents(), session.owner(), kept)
+    except Exception as error:  # OSError, or Redis's own
+        logger.warning("the path's progress cannot be kept: %s", error)
 
 
 def step_of_url(url_path: str) -> int:
@@ -89,7 +105,7 @@ def remember_page(url_path: str) -> None:
         kept = progress()
         if kept.last_page != url_path:
             kept.last_page = url_path
-            path.write_progress(classroom.documents(), session.owner(), kept)
+            _keep(kept)
 
 
 def sidebar_marker(url_path: str) -> None:

@@ -154,9 +154,14 @@ def page_errors(page) -> list[str]:
 
 
 def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
-    """Click a sidebar link and wait until the new page has replaced the old one and is idle."""
+    """Click a sidebar link and wait until the new page has replaced the old one and is idle (at
+    once if the browser is on that page already: a returning visitor lands where they left)."""
     old_title = page.inner_text("[data-testid='stMain'] h1")
-    page.get_by_role("link", name=link, exact=True).click()
+    target = page.get_by_role("link", name=link, exact=True)
+    if (href := target.get_attribute("href")) and page.url.rstrip("/") == href.rstrip("/"):
+        wait_until_idle(page, timeout)
+        return
+    target.click()
     page.wait_for_function(
         "old => { const h = document.querySelector('[data-testid=\"stMain\"] h1');"
         " return h && h.innerText !== old; }", arg=old_title, timeout=timeout)

@@ -78,7 +78,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         bob.get_by_text("Server queue").wait_for(timeout=30_000)
         bob.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stDataFrame']\")]"
                               ".some(grid => grid.textContent.includes('browser run'))", timeout=30_000)
-        assert bob.get_by_role("button", name="Stop").count() == 0
+        assert bob.get_by_role("button", name="Stop", exact=True).count() == 0
         assert "Run browser run" not in main_text(bob)  # not among Bob's own trainings
 
         # Alice leaves the page, reloads the tab, closes it and comes back from its address:
@@ -89,7 +89,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         wait_until_idle(bob)
         open_from_navigation(bob, "Train")
         bob.get_by_text("Server queue").wait_for(timeout=30_000)
-        assert bob.get_by_role("button", name="Stop").count() == 0
+        assert bob.get_by_role("button", name="Stop", exact=True).count() == 0
         alice.reload()
         wait_until_idle(alice)
         alice.close()
@@ -99,7 +99,7 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         open_from_navigation(alice, "Train")
         alice.get_by_text(re.compile(r"Run browser run \(#\d+\): running")).wait_for(timeout=30_000)
         alice.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
-        alice.get_by_role("button", name="Stop").click()
+        alice.get_by_role("button", name="Stop", exact=True).click()
         alice.get_by_text(re.compile(r"Run browser run \(#\d+\): stopped")).wait_for(timeout=30_000)
         # epochs this short end every second or so: the click may land in one or between two
         alice.get_by_text(re.compile(r"Stopped (during epoch \d+ of 200|after \d+ full epoch\(s\) of 200)"))\

@@ -91,7 +91,7 @@ def test_the_classroom_server_heals_itself_and_ctrl_c_leaves_nothing(tmp_path):
             wait_until_idle(page)
             page.get_by_text(re.compile(r"Run outliving \(#\d+\): running")).wait_for(timeout=60_000)
             page.wait_for_function(f"({EPOCH_POINTS})() >= 2", timeout=60_000)
-            page.get_by_role("button", name="Stop").click()
+            page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text(re.compile("Saved: it is on the Runs page")).wait_for(timeout=60_000)
 
         (redis_process,) = server.program("redis")

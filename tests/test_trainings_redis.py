@@ -141,7 +141,7 @@ def test_a_restarted_dashboard_finds_its_training_running(redis, tmp_path):
                 page.wait_for_function(f"({EPOCH_POINTS})() >= 1", timeout=60_000)  # its chart drawn
                 seen = page.evaluate(EPOCH_POINTS)
                 page.wait_for_function(f"({EPOCH_POINTS})() > {seen}", timeout=60_000)  # live
-                page.get_by_role("button", name="Stop").click()  # still its owner's
+                page.get_by_role("button", name="Stop", exact=True).click()  # still its owner's
                 page.get_by_text(re.compile(r"Run outliving \(#\d+\): stopped")).wait_for(timeout=30_000)
                 page.get_by_text(re.compile("Saved: it is on the Runs page")).wait_for(timeout=60_000)
                 (run,) = runs.list_runs(tmp_path / "runs")  # saved by the new dashboard
