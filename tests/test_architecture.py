@@ -326,3 +326,17 @@ def test_a_configuration_saved_before_reductions_sees_the_whole_image():
     old = preset("given").to_dict()
     del old["reduction"]
     assert TrainingConfig.from_dict(old).reduction == "none"
+
+
+def test_a_run_says_what_it_changed_from_its_preset():
+    from core.architecture import preset, started_from
+
+    config = preset("given")
+    assert started_from(config) == "given"
+    config.hyper.learning_rate, config.hyper.epochs, config.hyper.train_images = 0.15, 5, 6000
+    assert started_from(config) == "given, learning rate 0.15, 5 epochs, 6,000 images"
+    config.preset = "custom"  # its layers changed: no preset to compare with
+    assert started_from(config) == "custom"
+    config = preset("sprint")
+    config.hyper.epochs = 1
+    assert started_from(config) == "sprint, 1 epoch"

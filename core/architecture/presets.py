@@ -107,3 +107,24 @@ PRESET_DESCRIPTIONS = _descriptions()
 def preset(name: str) -> TrainingConfig:
     """A fresh copy of a preset, safe to edit."""
     return TrainingConfig.from_dict(PRESETS[name].to_dict())
+
+
+# How a changed setting is said in a table: "learning rate 0.15", "5 epochs"
+_SAID = {"optimizer": "{}", "learning_rate": "learning rate {:g}", "batch_size": "batch {}",
+         "epochs": "{} epochs",
+         "validation_fraction": "validation {:g}", "schedule": "{} schedule", "lr_decay": "decay {:g}",
+         "warmup": "warm-up {:g}", "label_smoothing": "smoothing {:g}", "shift": "shift {:g}",
+         "beta_1": "beta 1 {:g}", "beta_2": "beta 2 {:g}", "patience": "patience {}", "seed": "seed {}",
+         "train_images": "{:,} images", "folds": "{} folds", "fold": "fold {}"}
+
+
+def started_from(config: TrainingConfig) -> str:
+    """The preset a configuration started from and what was changed, e.g. "given, learning rate
+    0.15, 5 epochs"; a network changed layer by layer is "custom"."""
+    base = PRESETS.get(config.preset)
+    if base is None:
+        return config.preset
+    changed = [_SAID[name].format(value) if (name, value) != ("epochs", 1) else "1 epoch"
+               for name, value in vars(config.hyper).items()
+               if name in _SAID and value != getattr(base.hyper, name)]
+    return ", ".join([config.preset, *changed])

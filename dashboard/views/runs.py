@@ -1,8 +1,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import run_records, runs
-from core.architecture import TrainingConfig
+from core import architecture, run_records, runs
+from core.architecture import ConfigError, TrainingConfig
 from core.status import SAVED, Status
 from dashboard import classroom, components, figures, pages, session
 from dashboard.text import said
@@ -33,6 +33,14 @@ def made_by(run: runs.Run) -> str:
     return {None: "unknown", "terminal": "terminal"}.get(run.owner, "another session")
 
 
+def _started_from(run: runs.Run) -> str:
+    """The preset and what was changed ("given, learning rate 0.15, 5 epochs")."""
+    try:
+        return architecture.started_from(TrainingConfig.from_dict(run.record.get("config")))
+    except ConfigError:  # a damaged or incomplete run: its note says why
+        return ""
+
+
 table = pd.DataFrame([{
     "name": run.name,
     "status": run.status,
@@ -43,7 +51,7 @@ table = pd.DataFrame([{
     "made by": made_by(run),
     "trained for": run_records.trained_for(run.record),
     "architecture": run.record.get("description", ""),
-    "preset": run.record.get("config", {}).get("preset", ""),
+    "started from": _started_from(run),
     "seconds": run.record.get("training_seconds"),
     "created": run.record.get("created", ""),
     "note": run.problem or run.record.get("message", ""),
