@@ -47,7 +47,3 @@ def read_progress(documents: Documents, owner: str) -> Progress:
 def write_progress(documents: Documents, owner: str, progress: Progress) -> None:
     documents.write(_key(owner), progress.to_dict())
 
-
-def step_of(steps: list[Step], page: str) -> int:
-    """The number (from 1) of the first step on `page`, or 0."""
-    return next((number for number, step in enumerate(steps, 1) if step.page == page), 0)
