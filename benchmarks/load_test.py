@@ -111,7 +111,7 @@ async def click_through(browser, url, rounds: int, times: list, failures: list) 
     for _ in range(rounds):
         for title in DATASET_PAGES[1:] + DATASET_PAGES[:1]:
             try:
-                times.append(await open_page(page, title))
+                times.append((title, await open_page(page, title)))
                 if found := await errors_on(page):
                     failures.append(f"{title}: {found}")
             except Exception as error:  # a timeout is a failure to record, not a crash
@@ -154,9 +154,13 @@ async def scenario(url: str, runs_folder: Path, sampler: MemorySampler, sessions
         await browser.close()
 
     records = {r["name"]: r for r in (json.loads(p.read_text()) for p in runs_folder.glob("*/run.json"))}
+    by_page = {title: [seconds for name, seconds in times if name == title] for title in DATASET_PAGES}
+    times = [seconds for _, seconds in times]
     report |= {
         "sessions": sessions,
         "page_views": len(times),
+        "page_seconds_median_by_page": {title: round(statistics.median(seconds), 2)
+                                        for title, seconds in by_page.items() if seconds},
         "page_seconds_median": statistics.median(times) if times else None,
         "page_seconds_p95": sorted(times)[int(0.95 * (len(times) - 1))] if times else None,
         "page_seconds_max": max(times) if times else None,

@@ -44,19 +44,42 @@ def image_grid(
     images: np.ndarray, titles: list[str], columns: int, zmax: float = 255,
     colour_scale: str = "gray", zmin: float = 0,
 ) -> go.Figure:
-    """Small images side by side with a title each; hovering shows the pixel values."""
-    figure = px.imshow(
-        np.asarray(images), facet_col=0, facet_col_wrap=columns, color_continuous_scale=colour_scale,
-        zmin=zmin, zmax=zmax, facet_row_spacing=0.06, facet_col_spacing=0.01,
-    )
-    # plotly names facets "0", "1"...: the facet index is the image index, so map it to a title
-    figure.for_each_annotation(lambda a: a.update(text=titles[int(a.text.split("=")[1])]))
-    figure.update_xaxes(showticklabels=False)
-    figure.update_yaxes(showticklabels=False)
-    rows = -(-len(images) // columns)
-    figure.update_layout(height=60 + rows * min(170, 900 // columns) + TOP_MARGIN - 30,
-                         margin=dict(t=TOP_MARGIN, b=0, l=0, r=0), coloraxis_showscale=False)
+    """Small images side by side with a title each; hovering shows the pixel's value. They are drawn
+    as one mosaic (one heatmap on one pair of axes): a browser draws 60 images as fast as one, where a
+    subplot each took seconds on a class's laptops."""
+    mosaic, (gap_x, gap_y), tile_pixels = _mosaic(np.asarray(images, dtype=float), columns)
+    height, width = np.asarray(images).shape[1:3]
+    figure = go.Figure(go.Heatmap(
+        z=mosaic, zmin=zmin, zmax=zmax, colorscale=colour_scale, coloraxis="coloraxis",
+        hovertemplate="pixel value %{z:.3~g}<extra></extra>", hoverongaps=False))
+    for index, title in enumerate(titles):
+        row, column = divmod(index, columns)
+        figure.add_annotation(text=title, showarrow=False, yanchor="bottom", font=dict(size=12),
+                              x=column * (width + gap_x) + (width - 1) / 2, y=row * (height + gap_y) - 0.5)
+    rows = -(-len(titles) // columns) if titles else 1
+    figure.update_xaxes(visible=False, range=[-0.5, mosaic.shape[1] - 0.5], constrain="domain")
+    figure.update_yaxes(visible=False, range=[mosaic.shape[0] - 0.5, -gap_y - 0.5],
+                        scaleanchor="x", constrain="domain", constraintoward="top")
+    figure.update_layout(height=TOP_MARGIN + rows * (tile_pixels + 20), plot_bgcolor="rgba(0,0,0,0)",
+                         margin=dict(t=TOP_MARGIN, b=0, l=0, r=0),
+                         coloraxis=dict(colorscale=colour_scale, cmin=zmin, cmax=zmax, showscale=False))
     return figure
+
+
+def _mosaic(images: np.ndarray, columns: int) -> tuple[np.ndarray, tuple[int, int], int]:
+    """The images tiled `columns` to a row, with empty (NaN) gaps between them: room for a title
+    above each row; and how tall each row is drawn, in screen pixels."""
+    count, height, width = images.shape[:3]
+    rows = -(-count // columns)
+    tile_pixels = min(170, 900 // columns)
+    gap_x = max(1, width // 14)
+    gap_y = max(gap_x, int(np.ceil(20 * height / tile_pixels)))  # about 20 screen pixels: a title
+    mosaic = np.full((rows * (height + gap_y), columns * (width + gap_x) - gap_x), np.nan)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = gap_y + row * (height + gap_y), column * (width + gap_x)
+        mosaic[top:top + height, left:left + width] = image
+    return mosaic[gap_y:], (gap_x, gap_y), tile_pixels
 
 
 def montage(picture: np.ndarray, height: int | None = None) -> go.Figure:
@@ -212,14 +235,12 @@ def signed_images(images: np.ndarray, titles: list[str], columns: int, legend: s
     limit = float(np.abs(images).max()) or 1.0
     figure = image_grid(images, titles, columns, zmax=limit, zmin=-limit, colour_scale="RdBu_r")
     figure.update_layout(coloraxis_showscale=True, coloraxis_colorbar=dict(title=legend, len=0.9))
-    if outline is not None:
-        for image in list(figure.data):  # one contour on each image's own axes
-            figure.add_trace(go.Contour(
-                z=np.asarray(outline, float), showscale=False, hoverinfo="skip", name="the digit",
-                colorscale=[[0, "#444"], [1, "#444"]],  # its lines take their colour from the scale
-                xaxis=image.xaxis, yaxis=image.yaxis, contours=dict(start=INK_LEVEL, end=INK_LEVEL,
-                                                                    coloring="lines"),
-                line=dict(width=1)))
+    if outline is not None:  # the same outline over every image of the mosaic
+        outlines, _, _ = _mosaic(np.repeat(np.asarray(outline, float)[None], len(images), axis=0), columns)
+        figure.add_trace(go.Contour(
+            z=outlines, showscale=False, hoverinfo="skip", name="the digit",
+            colorscale=[[0, "#444"], [1, "#444"]],  # its lines take their colour from the scale
+            contours=dict(start=INK_LEVEL, end=INK_LEVEL, coloring="lines"), line=dict(width=1)))
     return figure
 
 

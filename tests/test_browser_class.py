@@ -145,7 +145,8 @@ def test_two_students_and_their_teacher(tmp_path, real_mnist):
                                              for half in (PUBLIC, PRIVATE)}
             # Bob's long run, stopped before its first epoch ended, has no model and cannot count
             bobs = [name for name in ("bob long", "bob quick") if name in independent]
-            best = {"Ada": "ada quick", "Bob": max(bobs, key=lambda name: float(independent[name][PUBLIC][:-1]))}
+            best = {"Ada": "ada quick",
+                    "Bob": max(bobs, key=lambda name: float(independent[name][PUBLIC][:-1]))}
             open_from_navigation(ada, "Challenge")
             for student, run in best.items():  # each student's best run on the public half, as scored
                 assert shown_scores(ada, student)[0] == independent[run][PUBLIC]
