@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from core import evaluation, runs
+from core import evaluation, notices, runs
 from dashboard import classroom, figures, server, session
 
 DATASET_SPLITS = ("train", "test")
@@ -132,3 +132,13 @@ def code_downloads(config, name: str = "", run_id: str = "", key: str = "code") 
                         file_name=export.file_name(name or config.preset, ".ipynb"),
                         mime="application/x-ipynb+json", icon=":material/description:", key=f"{key}-notebook",
                         help="The same program as a Jupyter notebook, one explained cell per step.")
+
+
+NOTICE_ICONS = {"overfitting": ":material/call_split:", "jump": ":material/warning:",
+                "still improving": ":material/trending_up:"}
+
+
+def training_notices(history: dict[str, list[float]], ended: bool) -> None:
+    """What to notice in these curves (core.notices' rules), under the chart."""
+    for notice in notices.training_notices(history, ended):
+        st.info(notice.text, icon=NOTICE_ICONS[notice.kind])

@@ -18,7 +18,7 @@ import streamlit as st
 from core.jobs import FINISHING, PREPARING, TRAINING, NotYours, TrainingJob
 from core.status import ACTIVE, USABLE, Status
 from core.trainings import TrainingsUnreachable
-from dashboard import classroom, server, session
+from dashboard import classroom, components, server, session
 from dashboard.live_curves import live_curves, send_everything_next
 from dashboard.text import for_markdown, said
 
@@ -95,6 +95,7 @@ def _curves(jobs: Callable[[], list[TrainingJob]]) -> None:
     progress = job.progress()
     if progress.history or progress.batch_points:
         live_curves(job.id, progress, f"{_title(job)}: {_where(progress)}")
+        components.training_notices(progress.history, ended=job.status not in ACTIVE)
     elif job.status in ACTIVE:
         st.caption("The loss and accuracy curves appear here with the first batches.")
 

@@ -36,7 +36,12 @@ def pareto_figure(study):
         trace.marker.update(color=[FRONT_RED if number in front else "#9e9e9e" for number in numbers],
                             showscale=False, size=9, colorscale=None)
     figure.update_xaxes(type="log", autorange=True, range=None)  # Optuna's range is for a linear axis
-    figure.update_yaxes(tickformat=".1%", autorange=True, range=None)
+    # accuracies, with a little room: plotly's own range for one point ran from 50% to 150%
+    accuracies = [trial.values[0] for trial in trials.values() if trial.values]
+    low, high = (min(accuracies), max(accuracies)) if accuracies else (0.0, 1.0)
+    room = max(0.005, (high - low) * 0.1)
+    figure.update_yaxes(tickformat=".1%", autorange=False,
+                        range=[max(0.0, low - room), min(1.0, high) + room])
     figure.update_layout(dragmode="zoom", clickmode="event+select", height=460, title=None,
                          margin=dict(l=10, r=10, t=figures.TOP_MARGIN, b=10))
     return figure

@@ -23,7 +23,7 @@ def test_start_a_tiny_search_then_click_the_front(tmp_path):
         enter(page, "Name", "tiny", role="textbox")
         press_slider(page, "Epochs per trial", "Home")  # 1 epoch
         press_slider(page, "Training images", "Home")  # on 1,000 images
-        enter(page, "Trials (0: no limit)", 2)
+        enter(page, "Trials", 2)
         page.get_by_role("button", name="Start the search").click()
         page.get_by_text("Searching:").wait_for(timeout=30_000)
         page.get_by_text("2 trial(s) done; no search is running").wait_for(timeout=180_000)

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import inspection, runs, saliency, training
 from core.architecture import ConvLayer
 from core.jobs import TrainingJob
+from core.notices import training_notices
 from core.status import ACTIVE
 from tests.conftest import button, open_page, tiny_config
 
@@ -48,6 +49,13 @@ def test_the_epoch_slider_drives_the_replay(replayable, real_mnist):
     text = " ".join(m.value for m in app.markdown)
     assert f"Learned: {len(learned):,}" in text and f"Forgotten: {len(forgot):,}" in text
     app.toggle(key="inspect_play").set_value(True).run()  # its stepping is checked in a browser
+
+
+def test_the_replay_says_what_to_notice_in_the_curves(replayable):
+    app = open_page("inspect_training")
+    expected = [notice.text for notice in training_notices(replayable.record["history"], ended=True)]
+    assert any(text.startswith("Still improving when it stopped") for text in expected)  # 3 epochs only
+    assert [info.value for info in app.info if info.value in expected] == expected
     assert not app.exception
 
 

@@ -53,8 +53,11 @@ if layout is None:  # UMAP or t-SNE, not computed yet: in the background, for wh
         key, f"{embedding.METHODS[method]} of {len(points):,} points",
         lambda: embedding.cached_layout(key, compute))
     if not task.future.done():
-        components.wait_for(task, "UMAP takes about 10 s for 10,000 points (its first run in a "
-                            "server also compiles it: about 45 s more); t-SNE about 35 s.")
+        tens = max(1.0, len(points) / 10_000)  # both grow about linearly with the points here
+        components.wait_for(task, f"UMAP takes about {10 * tens:.0f} s for {len(points):,} points on an "
+                                  "idle server, and its first run in a server compiles it first: 45 to 100 s "
+                                  "more (the more trainings run meanwhile, the longer); t-SNE about "
+                                  f"{40 * tens:.0f} s.")
         st.stop()
     if task.future.exception():
         st.error(f"The layout could not be computed: {task.future.exception()}")

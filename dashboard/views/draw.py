@@ -54,12 +54,13 @@ left, right = st.columns([1, 1])
 with left:
     source = st.radio("Input", ["Draw", "Upload a picture"], horizontal=True)
     if source == "Draw":
-        st.caption("Draw one digit, white on black, as big as the box. The canvas's own toolbar "
-                   "has undo and redo.")
+        st.caption("Draw one digit, white on black, as big as the box.")
+        st.space("medium")  # room for the canvas's toolbar, which floats above it while pointed at
         clears = st.session_state.setdefault("canvas_clears", 0)
         canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS, width=CANVAS, drawing_mode="freedraw",
                            return_image_data=True, key=f"canvas-{clears}")
+        st.caption("Undo and redo: on the toolbar above the canvas, shown while the pointer is over it.")
         if st.button("Clear", icon=":material/delete:"):
             st.session_state["canvas_clears"] = clears + 1
             st.rerun()

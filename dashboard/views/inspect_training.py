@@ -31,6 +31,7 @@ columns[1].metric("Mistakes", f"{int((now != y_true).sum()):,} of {len(y_true):,
 columns[2].metric("Epochs kept", f"{len(predictions)}")
 st.plotly_chart(figures.training_curves(run.record.get("history", {}), marker=epoch),
                 key="inspect_curves")
+components.training_notices(run.record.get("history", {}), ended=True)
 
 st.subheader(f"Confusion matrix after epoch {epoch}")
 st.caption("Click a cell to see its images.")

@@ -49,12 +49,15 @@ def start(name: str, space: search.SearchSpace, trials: int, minutes: int, creat
 
 def budget(prefix: str) -> tuple[int, int]:
     left, right = st.columns(2)
-    trials = left.number_input("Trials (0: no limit)", 0, 1000, 20, key=f"{prefix}-trials")
+    trials = left.number_input("Trials", 0, 1000, 20, key=f"{prefix}-trials",
+                               help="How many networks to train. 0: as many as the minutes allow "
+                                    "(then give minutes).")
     most = server.search_minutes_limit()
-    minutes = right.number_input("Minutes (0: no limit)" if most is None else f"Minutes (at most {most:g}: "
+    minutes = right.number_input("Minutes" if most is None else f"Minutes (at most {most:g}: "
                                  "your teacher's limit)", 0, int(most or 24 * 60), min(30, int(most or 30)),
                                  key=f"{prefix}-minutes",
-                                 help="No trial starts after this; the one in training finishes.")
+                                 help="No trial starts after this; the one in training finishes. 0: until "
+                                      "the trials are done (then give trials).")
     return int(trials), int(minutes)
 
 
