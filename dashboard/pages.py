@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 START = "views/start.py"
+GLOSSARY = "views/glossary.py"
 OVERVIEW = "views/overview.py"
 SAMPLES = "views/samples.py"
 AVERAGES = "views/averages.py"
@@ -34,7 +35,8 @@ def class_page() -> st.Page:
 def navigation(class_mode: bool = False) -> dict[str, list]:
     """The sidebar's sections and pages, with their titles and icons (and the class's, in class mode)."""
     sections = {
-        "Start": [st.Page(START, title="Start here", icon=":material/flag:", default=True)],
+        "Start": [st.Page(START, title="Start here", icon=":material/flag:", default=True),
+                  st.Page(GLOSSARY, title="Glossary", icon=":material/menu_book:")],
         "Dataset": [
             st.Page(OVERVIEW, title="Overview", icon=":material/dataset:"),
             st.Page(SAMPLES, title="Samples", icon=":material/grid_view:"),

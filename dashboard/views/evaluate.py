@@ -2,11 +2,12 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import cached_data, cached_models, components, pages, session
+from dashboard import cached_data, cached_models, components, glossary, pages, session
 from dashboard.help_texts import EVALUATION as MEANING
 from dashboard.text import for_markdown, said
 
 st.title("Evaluate a network")
+glossary.link("accuracy", "precision", "recall", "f1", "confusion matrix", "test set", "softmax")
 usable = cached_data.usable_runs()
 if not usable:
     st.info("There is no trained network to evaluate yet. Train one (a few seconds with the "

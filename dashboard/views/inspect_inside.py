@@ -2,10 +2,11 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import cached_models, figures, inspect_picker, pages, session, why_this_answer
+from dashboard import cached_models, figures, glossary, inspect_picker, pages, session, why_this_answer
 from dashboard.text import said
 
 st.title("Inside the network")
+glossary.link("weights", "activation", "convolution", "softmax")
 run, epoch = inspect_picker.pick_run_and_epoch()
 try:
     model = cached_models.epoch_model(run.id, epoch)

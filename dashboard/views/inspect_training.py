@@ -2,10 +2,11 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import cached_models, components, figures, inspect_picker, pages
+from dashboard import cached_models, components, figures, glossary, inspect_picker, pages
 from dashboard.text import said
 
 st.title("Replay the training")
+glossary.link("epoch", "loss", "overfitting", "validation set", "confusion matrix", "recall")
 st.caption("Every run keeps its weights after each epoch: pick an epoch (or press Play) to see the "
            "network as it was then.")
 run, epoch = inspect_picker.pick_run_and_epoch()

@@ -4,10 +4,11 @@ import streamlit as st
 from core import architecture, run_records, runs
 from core.architecture import ConfigError, TrainingConfig
 from core.status import SAVED, Status
-from dashboard import classroom, components, figures, pages, session
+from dashboard import classroom, components, figures, glossary, pages, session
 from dashboard.text import said
 
 st.title("Runs")
+glossary.link("accuracy", "parameters", "epoch", "loss", "overfitting")
 st.caption("Every run is saved in the server's runs folder (its operator sets where, with "
            f"{runs.RUNS_ENV}).")
 all_runs = runs.list_runs()

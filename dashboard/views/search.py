@@ -5,12 +5,13 @@ import streamlit as st
 
 from core import search
 from core.architecture import ConfigError
-from dashboard import classroom, search_form, search_results, server, session
+from dashboard import classroom, glossary, search_form, search_results, server, session
 from dashboard.text import for_markdown, said
 
 logger = logging.getLogger(__name__)
 
 st.title("Architecture search")
+glossary.link("parameters", "validation set", "test set", "learning rate", "batch", "dropout")
 st.caption("Which networks are the most accurate for their size? Optuna searches a space of networks for "
            "the best trade-off between validation accuracy and trainable parameters. Every trial is a "
            "normal training, in the server's queue like anyone's, saved as a run: evaluate it, replay it, "

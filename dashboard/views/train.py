@@ -12,6 +12,7 @@ from dashboard import (
     challenge_view,
     classroom,
     components,
+    glossary,
     live_trainings,
     server,
     session,
@@ -19,6 +20,8 @@ from dashboard import (
 )
 
 st.title("Train a network")
+glossary.link("epoch", "batch", "learning rate", "dropout", "convolution", "pooling", "stride", "batch norm",
+              "augmentation", "validation set", "parameters")
 if current := classroom.challenge():  # what the class aims at, and how this student's runs stand
     challenge_view.banner(current)
     with st.expander("Your runs in the challenge"):
