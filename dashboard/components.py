@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, notices, runs
-from dashboard import classroom, figures, server, session
+from core.architecture import TrainingConfig
+from dashboard import classroom, figures, pages, server, session, training_form
 
 DATASET_SPLITS = ("train", "test")
 GALLERY_LIMIT = 100  # images shown at once; the count above them is always the full one
@@ -142,3 +143,12 @@ def training_notices(history: dict[str, list[float]], ended: bool) -> None:
     """What to notice in these curves (core.notices' rules), under the chart."""
     for notice in notices.training_notices(history, ended):
         st.info(notice.text, icon=NOTICE_ICONS[notice.kind])
+
+
+def start_from_run(run: runs.Run, key: str) -> None:
+    """A button that opens the Train form filled with this run's whole configuration."""
+    if st.button("Start from this run", key=key, icon=":material/edit_note:",
+                 help="The Train form, filled with this run's network and settings: change what you "
+                      "like and train again."):
+        training_form.load(TrainingConfig.from_dict(run.record["config"]), f"run: {run.name} ({run.id})")
+        st.switch_page(pages.TRAIN)

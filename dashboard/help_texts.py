@@ -3,6 +3,18 @@ expect when it is too high or too low. One place, so that the Train form (and an
 setting) says the same thing."""
 
 TRAINING = {
+    "filters": "How many patterns this convolution learns to find, each its own feature map. 8 to 64 "
+               "is usual on MNIST; more cost parameters and time, fewer may miss strokes.",
+    "kernel": "The side of each filter, in pixels: 3 is the usual choice; 5 or 7 see more at once for "
+              "more parameters; 1 only mixes the maps.",
+    "stride": "1: the filter visits every position; 2: every other one, which halves the image each way "
+              "like a pooling, for a quarter of the work.",
+    "max_pool": "After this convolution, keep the largest value of each 2x2 block: the maps shrink by "
+                "half each way, the next layers cost a quarter, and small shifts matter less.",
+    "separable": "Depthwise separable: one small filter per incoming map, then a 1x1 convolution that "
+                 "mixes them; about k*k times fewer parameters, for a little accuracy.",
+    "global_pool": "After the convolutions, average each feature map to one number instead of keeping "
+                   "every position: far fewer parameters in the dense layers that follow.",
     "width": "Neurons in this layer: more can learn finer shapes but cost parameters and time. "
              "16 to 512 is usual on MNIST; past a few hundred, little is gained.",
     "activation": "What each neuron does with its sum: relu (keep positives, zero the rest) is the usual "

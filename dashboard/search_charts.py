@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.colors import sample_colorscale
 
 from core import runs, search
-from dashboard import classroom, figures, pages, session
+from dashboard import classroom, components, figures, pages, session
 from dashboard.text import for_markdown, for_plotly
 
 FRONT_RED = "#d62728"
@@ -109,10 +109,12 @@ def open_run(row: dict) -> None:
                        f"another machine ({for_markdown(row['host'])}), or deleted since.")
             return
         st.caption(f"Run {run.id}: {run.record.get('message', '')}")
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable):
             st.session_state[session.EVALUATE_RUN] = run.id
             st.switch_page(pages.EVALUATE)
-        if right.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
+        if middle.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
             st.session_state[session.INSPECT_RUN] = run.id
             st.switch_page(pages.REPLAY)
+        with right:
+            components.start_from_run(run, key=f"start-from-{run.id}")

@@ -8,15 +8,20 @@ switching keeps what was chosen, and a typed value off the slider's grid becomes
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from core import architecture
-from core.architecture import DenseLayer, Hyperparameters
+from core import architecture, settings_link
+from core.architecture import ConvLayer, DenseLayer, Hyperparameters, TrainingConfig
 from dashboard.help_texts import TRAINING as HELP
 
 EXACT = "train-exact-values"
+LOADED = "train-loaded"  # a whole configuration to start from: a run's or a link's
+LINK_WRITTEN = "train-link-written"  # the address's settings as this session last wrote them
+LINK_IGNORED = "train-link-ignored"
 LEARNING_RATES = [round(mantissa * 10.0 ** exponent, 6) for exponent in range(-5, 1)
                   for mantissa in (1, 1.5, 2, 3, 5, 7)] + [1.0, 2.0, 5.0, 10.0]
 POWERS_OF_TWO = [2 ** power for power in range(13)]  # 1 ... 4096
@@ -28,16 +33,130 @@ def exact_values_toggle() -> None:
               "between the slider's stops.")
 
 
+def load(config: TrainingConfig, label: str) -> None:
+    """Fill the Train form with `config` (a run's, or a link's) the next time it is drawn."""
+    number = st.session_state.get(LOADED, {}).get("number", 0) + 1
+    st.session_state[LOADED] = {"label": label, "config": config.to_dict(), "number": number}
+
+
+def starting_point() -> tuple[str, TrainingConfig]:
+    """The "Start from" box: a preset, "custom", or the configuration last loaded (a run's or a
+    link's); the key its widgets are remembered under, and the configuration they start from."""
+    _read_link()
+    loaded = st.session_state.get(LOADED)
+    choices = [*architecture.PRESETS, "custom"] + ([loaded["label"]] if loaded else [])
+    descriptions = {**architecture.PRESET_DESCRIPTIONS, "custom": "one hidden layer of 128, Adam"}
+    chosen = st.selectbox(
+        "Start from", choices, index=len(choices) - 1 if loaded else 0,
+        key=f"train-start-{loaded['number'] if loaded else 0}",  # a new load: the box shows it
+        format_func=lambda name: f"{name}: {descriptions[name]}" if name in descriptions else name,
+        help="A ready network and its settings, to train as it is or to change: \"given\" is the "
+             "classic analysis's first network; the accuracy and seconds are what it reached on this "
+             "machine. A run's \"Start from this run\" and a settings link add their own.")
+    if loaded and chosen == loaded["label"]:
+        return f"loaded{loaded['number']}", TrainingConfig.from_dict(loaded["config"])
+    return chosen, settings_link.starting_config(chosen)
+
+
+def _read_link() -> None:
+    """A settings link opened: its configuration loaded once, and the values it ignored kept to say."""
+    raw = st.query_params.to_dict()
+    if raw and raw != st.session_state.get(LINK_WRITTEN):
+        config, st.session_state[LINK_IGNORED] = settings_link.decode(raw)
+        load(config, f"the link's settings ({architecture.started_from(config)})")
+        st.session_state[LINK_WRITTEN] = raw
+
+
+def share(config: TrainingConfig, started_from: str) -> None:
+    """The form's settings into the page's address, and that address in a box to copy."""
+    params = settings_link.encode(config, started_from)
+    if params != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+    st.session_state[LINK_WRITTEN] = params
+    for ignored in st.session_state.pop(LINK_IGNORED, []):
+        st.warning(f"The link's value {ignored}: the form keeps its own value.", icon=":material/link_off:")
+    with st.expander("A link to these settings"):
+        address = (st.context.url or "").split("?")[0] + "?" + urlencode(params)
+        st.code(address, language=None)
+        st.caption("Whoever opens it gets this form filled the same way; it does not carry who you are.")
+
+
+def network_name(config: TrainingConfig, preset: str) -> str:
+    """The preset a configuration still is, or "custom" once its network differs from it."""
+    if preset not in architecture.PRESETS:
+        return "custom"
+    start = architecture.preset(preset)
+    same = (config.conv, config.dense, config.reduction, config.global_pool) == (
+        start.conv, start.dense, start.reduction, start.global_pool)
+    return preset if same else "custom"
+
+
+def conv_layers(base: list[ConvLayer], form: str) -> list[ConvLayer]:
+    """One group of widgets per convolution, with buttons to add, remove and move them up."""
+    ids, defaults = _layer_ids(f"conv-{form}", base)
+    layers = []
+    for number, layer_id in enumerate(ids, 1):
+        key = f"{form}-conv{layer_id}"
+        layer, (up, remove) = _conv_layer(defaults[layer_id], number, key)
+        layers.append(layer)
+        _move_and_remove(up, remove, ids, number, layer_id, f"convolution {number}", key)
+    st.button("Add a convolution", key=f"add-conv-{form}", on_click=_add_layer,
+              args=(ids, defaults, ConvLayer(32, max_pool=True)))
+    return layers
+
+
+def _conv_layer(start: ConvLayer, number: int, key: str) -> tuple[ConvLayer, list]:
+    """A convolution's widgets, and the two places left for its buttons."""
+    filters, kernel, stride = st.columns([2, 1, 1])
+    kernels = sorted({*range(1, architecture.MAX_KERNEL + 1, 2), start.kernel_size})
+    strides = sorted({1, 2, start.stride})
+    layer = ConvLayer(
+        filters=int(_tuned(filters, f"Conv {number}: filters", f"filters-{key}", start.filters,
+                           options=POWERS_OF_TWO[:9], min_value=1, max_value=architecture.MAX_FILTERS,
+                           help=HELP["filters"])),
+        kernel_size=kernel.selectbox(f"Conv {number}: kernel", kernels, kernels.index(start.kernel_size),
+                                     key=f"kernel-{key}", help=HELP["kernel"]),
+        stride=stride.selectbox(f"Conv {number}: stride", strides, strides.index(start.stride),
+                                key=f"stride-{key}", help=HELP["stride"]))
+    flags = st.container(horizontal=True)  # each as wide as its label
+    dropout, up, remove = st.columns([6, 1, 1], vertical_alignment="bottom")
+    layer = dataclasses.replace(
+        layer,
+        max_pool=flags.checkbox("2x2 max-pool", start.max_pool, key=f"pool-{key}", help=HELP["max_pool"]),
+        batch_norm=flags.checkbox("Batch norm", start.batch_norm, key=f"cbn-{key}", help=HELP["batch_norm"]),
+        separable=flags.checkbox("Separable", start.separable, key=f"sep-{key}", help=HELP["separable"]),
+        dropout=round(float(dropout.number_input(f"Conv {number}: dropout", 0.0, 0.9, float(start.dropout),
+                                                 0.05, key=f"cdrop-{key}", help=HELP["dropout"])), 4))
+    return layer, [up, remove]
+
+
+def _layer_ids(name: str, base: list) -> tuple[list[int], dict]:
+    ids = st.session_state.setdefault(f"layer-ids-{name}", list(range(len(base))))
+    defaults = st.session_state.setdefault(f"layer-defaults-{name}", dict(enumerate(base)))
+    return ids, defaults
+
+
+def _move_and_remove(up, remove, ids: list[int], number: int, layer_id: int, what: str, key: str) -> None:
+    up.button("↑", key=f"up-{key}", help=f"Move {what} up", disabled=number == 1,
+              on_click=_move_up, args=(ids, layer_id))
+    remove.button("✕", key=f"remove-{key}", help=f"Remove {what}", on_click=ids.remove, args=(layer_id,))
+
+
+def _move_up(ids: list[int], layer_id: int) -> None:
+    at = ids.index(layer_id)
+    if at:
+        ids[at - 1], ids[at] = ids[at], ids[at - 1]
+
+
 def hidden_layers(base: list[DenseLayer], preset: str) -> list[DenseLayer]:
     """One row of widgets per hidden layer, with buttons to add and remove layers."""
-    ids = st.session_state.setdefault(f"layer-ids-{preset}", list(range(len(base))))
-    defaults = st.session_state.setdefault(f"layer-defaults-{preset}", dict(enumerate(base)))
+    ids, defaults = _layer_ids(preset, base)
     layers = []
     for number, layer_id in enumerate(ids, 1):
         start = defaults[layer_id]
         # two rows per layer: its sliders wide enough to aim at a value, then its choices
         width, dropout = st.columns(2)
-        activation, norm, remove = st.columns([4, 3, 1], vertical_alignment="bottom")
+        activation, norm, up, remove = st.columns([4, 3, 1, 1], vertical_alignment="bottom")
         key = f"{preset}-layer{layer_id}"
         layers.append(DenseLayer(
             units=int(_tuned(width, f"Layer {number}: width", f"units-{key}", start.units,
@@ -51,16 +170,16 @@ def hidden_layers(base: list[DenseLayer], preset: str) -> list[DenseLayer]:
             dropout=round(float(_tuned(dropout, f"Layer {number}: dropout", f"dropout-{key}",
                                        start.dropout, min_value=0.0, max_value=0.9, step=0.05,
                                        help=HELP["dropout"])), 4)))
-        remove.button("✕", key=f"remove-{key}", help=f"Remove layer {number}",
-                      on_click=ids.remove, args=(layer_id,))
-    st.button("Add a hidden layer", key=f"add-{preset}", on_click=_add_layer, args=(ids, defaults))
+        _move_and_remove(up, remove, ids, number, layer_id, f"layer {number}", key)
+    st.button("Add a hidden layer", key=f"add-{preset}", on_click=_add_layer,
+              args=(ids, defaults, DenseLayer(64)))
     return layers
 
 
-def _add_layer(ids: list[int], defaults: dict[int, DenseLayer]) -> None:
+def _add_layer(ids: list[int], defaults: dict, layer) -> None:
     layer_id = next(_new_ids)
     ids.append(layer_id)
-    defaults[layer_id] = DenseLayer(64)
+    defaults[layer_id] = layer
 
 
 def hyperparameters(defaults: Hyperparameters, preset: str) -> Hyperparameters:

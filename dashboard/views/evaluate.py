@@ -27,6 +27,7 @@ except runs.RunError as problem:  # damaged, or deleted by someone since the lis
     st.error(f"This run cannot be evaluated: {said(problem)}")
     st.stop()
 y_pred = probabilities.argmax(axis=1)
+components.start_from_run(run, key=f"start-from-{run.id}")
 
 
 def gallery(key: str, indices: np.ndarray, caption) -> None:

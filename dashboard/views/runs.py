@@ -120,3 +120,4 @@ if run.status in SAVED:  # its record was checked when read: its configuration i
     st.caption("Take its training home as code: it trains the same network the same way, on your machine.")
     components.code_downloads(TrainingConfig.from_dict(run.record["config"]), run.name, run.id,
                               key=f"code-{run.id}")
+    components.start_from_run(run, key=f"start-from-{run.id}")

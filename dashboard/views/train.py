@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import architecture
-from core.architecture import DenseLayer, Hyperparameters, TrainingConfig
+from core.architecture import TrainingConfig
 from core.jobs import Refused
 from core.status import ACTIVE
 from dashboard import (
@@ -18,6 +18,7 @@ from dashboard import (
     session,
     training_form,
 )
+from dashboard.help_texts import TRAINING as HELP
 
 st.title("Train a network")
 glossary.link("epoch", "batch", "learning rate", "dropout", "convolution", "pooling", "stride", "batch norm",
@@ -36,35 +37,27 @@ st.html("<style>[data-testid='stColumn']:has(.st-key-live-view) "
 
 with form:
     # --- the network -----------------------------------------------------------------------------
-    choices = [*architecture.PRESETS, "custom"]
-    preset_name = st.selectbox("Start from", choices, format_func=lambda name: (
-        f"{name}: {architecture.PRESET_DESCRIPTIONS[name]}"), help="A ready network and its settings, "
-        "to train as it is or to change: \"given\" is the classic analysis's first network; the "
-        "accuracy and seconds are what it reached on this machine.")
-    base = architecture.preset(preset_name) if preset_name != "custom" else TrainingConfig(
-        dense=[DenseLayer(128)], hyper=Hyperparameters())
+    form_key, base = training_form.starting_point()  # a preset, a run or a link: the form starts from it
     training_form.exact_values_toggle()
-    if base.conv:
-        st.markdown("Convolutional part (fixed for this preset): " + " > ".join(
-            ("separable " if c.separable else "")
-            + f"conv {c.kernel_size}x{c.kernel_size}, {c.filters} filters"
-            + (f", stride {c.stride}" if c.stride > 1 else "") + (", BN" if c.batch_norm else "")
-            + (", 2x2 max-pool" if c.max_pool else "") for c in base.conv)
-            + (" > global average pooling" if base.global_pool else ""))
     reductions = list(architecture.REDUCTIONS)
     reduction = st.selectbox("Input", reductions, index=reductions.index(base.reduction),
                              format_func=lambda name: architecture.REDUCTIONS[name][1],
-                             key=f"reduction-{preset_name}", help="A reduction has no parameters and "
+                             key=f"reduction-{form_key}", help="A reduction has no parameters and "
                              "makes every later layer smaller: a way to small networks.")
+    st.markdown("**Convolutions** (in order; none: a fully connected network)")
+    conv = training_form.conv_layers(base.conv, form_key)
+    global_pool = bool(conv) and st.checkbox(
+        "Global average pooling after the convolutions", base.global_pool, key=f"gap-{form_key}",
+        help=HELP["global_pool"])
     st.markdown("**Hidden layers** (fully connected, in order)")
-    dense = training_form.hidden_layers(base.dense, preset_name)
+    dense = training_form.hidden_layers(base.dense, form_key)
 
     # --- how to train it -------------------------------------------------------------------------
     st.markdown("**Hyperparameters**")
-    hyper = training_form.hyperparameters(base.hyper, preset_name)
-    same_network = (dense, reduction) == (base.dense, base.reduction)
-    config = TrainingConfig(preset=preset_name if same_network else "custom", conv=base.conv,
-                            dense=dense, hyper=hyper, reduction=reduction, global_pool=base.global_pool)
+    hyper = training_form.hyperparameters(base.hyper, form_key)
+    config = TrainingConfig(conv=conv, dense=dense, hyper=hyper, reduction=reduction,
+                            global_pool=global_pool)
+    config.preset = training_form.network_name(config, base.preset)
 
     # --- what will be built ----------------------------------------------------------------------
     problems = config.problems()
@@ -79,6 +72,7 @@ with form:
         with st.expander("Layers, output shapes and parameters"):
             st.dataframe(pd.DataFrame(summary), hide_index=True)
         components.code_downloads(config, key="train-code")
+    training_form.share(config, base.preset)
 
     name = st.text_input("Run name (optional)", max_chars=80, placeholder=f"{config.preset} ...",
                          help="How the run is listed on the Runs page and in the pickers; shown to "

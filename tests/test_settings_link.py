@@ -1,0 +1,85 @@
+"""Settings shared by a link: the codec (core.settings_link) and the Train form that reads and
+writes it; "Start from this run" fills the same form with a run's whole configuration."""
+
+import dataclasses
+
+import pytest
+
+from core import runs, settings_link, training
+from core.architecture import PRESETS, ConvLayer, DenseLayer, TrainingConfig, preset
+from core.jobs import TrainingJob
+from harness.apptest import open_page
+from tests.conftest import button, tiny_config
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_travels_as_its_name_alone(name):
+    assert settings_link.encode(preset(name)) == {"p": name}
+    assert settings_link.decode({"p": name}) == (preset(name), [])
+
+
+def test_a_changed_network_and_settings_travel_whole():
+    convolutions = [ConvLayer(8, 5, batch_norm=True, max_pool=True),
+                    ConvLayer(16, stride=2, separable=True, dropout=0.25)]
+    config = dataclasses.replace(
+        preset("given"), conv=convolutions,
+        dense=[DenseLayer(64, "tanh", batch_norm=True, dropout=0.2)], global_pool=True, reduction="crop20",
+        hyper=dataclasses.replace(preset("given").hyper, learning_rate=0.15, epochs=5, schedule="one-cycle"))
+    params = settings_link.encode(config)
+    assert params["c"] == "8-k5-pool-bn_16-k3-s2-sep-d0.25" and params["d"] == "64-tanh-bn-d0.2"
+    assert {params["lr"], params["ep"], params["sch"], params["gp"], params["in"]} == {
+        "0.15", "5", "one-cycle", "1", "crop20"}
+    assert settings_link.decode(params) == (config, [])
+
+
+@pytest.mark.parametrize("params, said", [
+    ({"p": "given", "lr": "abc"}, "lr='abc': not a number"),
+    ({"p": "given", "lr": "0"}, "lr='0': learning rate must be above 0"),
+    ({"p": "given", "ep": "2.5"}, "ep='2.5': not a whole number"),
+    ({"p": "given", "opt": "magic"}, "opt='magic': not one of"),
+    ({"p": "given", "c": "8-k99"}, "c='8-k99': conv layer 1: kernel size must be between 1 and 7"),
+    ({"p": "given", "d": "__import__('os')"}, "d=\"__import__('os')\": expected dense layers"),
+    ({"p": "given", "owner": "someone"}, "owner='someone': not a setting of the form"),
+    ({"p": "nope"}, "p='nope': no such preset"),
+])
+def test_a_tampered_link_keeps_the_preset_value_and_says_which_it_ignored(params, said):
+    config, ignored = settings_link.decode(params)
+    assert len(ignored) == 1 and ignored[0].startswith(said), ignored
+    assert config == settings_link.starting_config(params["p"] if params["p"] in PRESETS else "custom")
+
+
+def summary_of(app) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("**Model summary**"))
+
+
+def test_a_link_fills_the_form_and_the_form_writes_its_link(runs_folder):
+    app = open_page("train")
+    assert app.query_params["p"] == "given"  # the address follows the form
+    app.button(key="add-conv-given").click().run()  # a convolution added to the classic network
+    assert "conv3x3x32 pool" in summary_of(app)
+    link = dict(app.query_params)
+    assert link["c"] == "32-k3-pool" and link["p"] == "given"
+
+    other = open_page("train")  # another browser, opening the link (with one value tampered)
+    for key, value in (link | {"lr": "abc"}).items():
+        other.query_params[key] = value
+    other.switch_page("views/train.py").run()
+    assert not other.exception
+    assert other.selectbox[0].value.startswith("the link's settings")
+    assert summary_of(other) == summary_of(app)
+    assert any("lr='abc': not a number" in warning.value for warning in other.warning)
+    assert "owner" not in " ".join(other.query_params)  # the address never names who made it
+
+
+def test_start_from_this_run_fills_the_form_with_its_whole_configuration(runs_folder, real_mnist):
+    config = dataclasses.replace(tiny_config(epochs=1, train_images=1000),
+                                 conv=[ConvLayer(4, max_pool=True)], dense=[DenseLayer(12, "tanh")])
+    run = training.train(TrainingJob(config, "to start from"), real_mnist, runs_folder)
+    app = open_page("runs")
+    button(app, "Start from this run").click().run()
+    assert not app.exception
+    assert app.selectbox[0].value == f"run: to start from ({run.id})"
+    assert config.describe() in summary_of(app)
+    assert button(app, "Train").disabled is False
+    assert runs.get_run(run.id, runs_folder).usable
+    assert TrainingConfig.from_dict(run.record["config"]).describe() == config.describe()
