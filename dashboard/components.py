@@ -27,17 +27,18 @@ def gallery(key: str, images: np.ndarray, indices: np.ndarray, caption: Callable
 
 
 def confusion_with_images(key: str, images: np.ndarray, y_true: np.ndarray, probabilities: np.ndarray,
-                          as_percent: bool, split: str, gallery_key: str) -> tuple[int, int] | None:
-    """The clickable confusion matrix; a click on a cell shows its images below it. Returns the
-    clicked cell (true, predicted), if any."""
+                          as_percent: bool, split: str, gallery_key: str,
+                          linked: tuple[int, int] | None = None) -> tuple[int, int] | None:
+    """The clickable confusion matrix; a click on a cell (or, before any, the `linked` cell of the
+    page's link) shows its images below it. Returns the cell shown (true, predicted), if any."""
     y_pred = probabilities.argmax(axis=1)
     counts = evaluation.confusion(y_true, y_pred)
     event = st.plotly_chart(figures.confusion_matrix(counts, as_percent), on_select="rerun",
                             selection_mode="points", key=key, width="content")
     points = event.selection.points if event and event.selection else []
-    if not points:
+    if not points and linked is None:
         return None
-    true, predicted = int(points[0]["y"]), int(points[0]["x"])
+    true, predicted = (int(points[0]["y"]), int(points[0]["x"])) if points else linked
     cell = evaluation.cell_indices(y_true, probabilities, true, predicted)
     kind = "correctly read" if true == predicted else f"read as {predicted}"
     st.subheader(f"True {true}, predicted {predicted}: {len(cell):,} images")

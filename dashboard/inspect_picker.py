@@ -11,19 +11,22 @@ import streamlit as st
 from core import inspection, runs
 from core.architecture import TrainingConfig
 from core.jobs import Refused
-from dashboard import cached_data, components, live_trainings, pages, server, session
+from dashboard import cached_data, components, live_trainings, pages, server, session, view_link
 from dashboard.text import for_markdown
 
 PLAY_SECONDS = 1.5  # how long each epoch stays on screen while playing
 
 
-def pick_run_and_epoch() -> tuple[runs.Run, int]:
-    """The run and epoch chosen at the top of the page; stops the page if there is nothing to show."""
+def pick_run_and_epoch(link: dict[str, str]) -> tuple[runs.Run, int]:
+    """The run and epoch chosen at the top of the page (first those of the page's `link`, if it was
+    opened from one); stops the page if there is nothing to show."""
     usable = cached_data.usable_runs()
     if not usable:
         st.info("There is no trained network to look inside yet: train one first.")
         st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
         st.stop()
+    view_link.choose(link, "run", session.INSPECT_RUN, {run.id for run in usable}.__contains__)
+    view_link.choose(link, "epoch", session.INSPECT_EPOCH, lambda epoch: epoch >= 1, int, why="not an epoch")
     left, right = st.columns([3, 2])
     run = components.run_picker(left, usable, session.INSPECT_RUN)
     kept = inspection.epochs_kept(run)

@@ -83,3 +83,46 @@ def test_start_from_this_run_fills_the_form_with_its_whole_configuration(runs_fo
     assert button(app, "Train").disabled is False
     assert runs.get_run(run.id, runs_folder).usable
     assert TrainingConfig.from_dict(run.record["config"]).describe() == config.describe()
+
+
+def open_link(page: str, **params):
+    """A new browser opening a link to `page` with these parameters."""
+    app = open_page("start")
+    for key, value in params.items():
+        app.query_params[key] = str(value)
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture
+def two_epochs(runs_folder, real_mnist):
+    first, second = (training.train(TrainingJob(tiny_config(epochs=2, train_images=images), name), real_mnist,
+                                    runs_folder) for name, images in (("first", 1000), ("second", 1500)))
+    return first, second
+
+
+def test_a_run_link_opens_the_same_run_split_cell_and_epoch(two_epochs):
+    first, _ = two_epochs  # not the most accurate: the pickers' default would be the other
+    evaluate = open_link("evaluate", run=first.id, split="validation", cell="3-5")
+    assert evaluate.selectbox(key="evaluate_run").value == first.id
+    assert evaluate.radio(key="evaluate_split").value == "validation"
+    assert any(s.value.startswith("True 3, predicted 5:") for s in evaluate.subheader)
+    assert dict(evaluate.query_params) == {"run": first.id, "split": "validation", "cell": "3-5"}
+
+    replay = open_link("inspect_training", run=first.id, epoch=1, cell="7-7")
+    assert replay.slider(key="inspect_epoch").value == 1
+    assert any(s.value.startswith("True 7, predicted 7:") for s in replay.subheader)
+    inside = open_link("inspect_inside", run=first.id, epoch=1, image=42)
+    assert inside.number_input(key="inspect_index").value == 42
+    assert dict(inside.query_params) == {"run": first.id, "epoch": "1", "image": "42"}
+
+
+def test_a_link_to_a_run_deleted_since_says_so_and_shows_another(two_epochs):
+    first, second = two_epochs
+    runs.delete_run(first.id, owner="terminal")
+    app = open_link("evaluate", run=first.id, split="train")
+    assert any(f"The link's run '{first.id}' is not here" in w.value for w in app.warning)
+    assert any("The link's split 'train' is not here (not one of validation, test)" in w.value
+               for w in app.warning)
+    assert app.selectbox(key="evaluate_run").value == second.id

@@ -15,6 +15,7 @@ from dashboard import (
     pages,
     server,
     session,
+    view_link,
     why_this_answer,
 )
 from dashboard.text import said
@@ -43,7 +44,9 @@ if not usable:
         live_trainings.follow(lambda: [trainings.latest(DEFAULT)], curves=False)
     st.stop()
 
+view_link.choose(view_link.opened(), "run", session.DRAW_RUN, {run.id for run in usable}.__contains__)
 run = components.run_picker(st, usable, session.DRAW_RUN)
+view_link.write(run=run.id)
 try:
     model = cached_models.run_model(run.id)
 except runs.RunError as problem:

@@ -2,9 +2,11 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import cached_data, cached_models, components, glossary, pages, session
+from dashboard import cached_data, cached_models, components, glossary, pages, session, view_link
 from dashboard.help_texts import EVALUATION as MEANING
 from dashboard.text import for_markdown, said
+
+LINKED_CELL = "evaluate-linked-cell"  # the cell a link opened, shown until another is clicked
 
 st.title("Evaluate a network")
 glossary.link("accuracy", "precision", "recall", "f1", "confusion matrix", "test set", "softmax")
@@ -16,6 +18,11 @@ if not usable:
     st.stop()
 
 
+if link := view_link.opened():  # a link to a view of this page: its run, split and cell
+    view_link.choose(link, "run", session.EVALUATE_RUN, {run.id for run in usable}.__contains__)
+    view_link.choose(link, "split", "evaluate_split", evaluation.SPLITS.__contains__,
+                     why="not one of " + ", ".join(evaluation.SPLITS))
+    st.session_state[LINKED_CELL] = view_link.cell(link)
 left, right = st.columns([3, 1])
 run = components.run_picker(left, usable, session.EVALUATE_RUN)
 split = right.radio("Split", evaluation.SPLITS, horizontal=True, index=1, key="evaluate_split",
@@ -49,8 +56,9 @@ st.header("Confusion matrix")
 as_percent = st.toggle("Row percentages (share of each true digit)", value=False)
 st.caption("Click a cell to see its images: a mistake cell shows the most confident mistakes "
            "first, a diagonal cell the least confident correct answers first.")
-components.confusion_with_images(f"confusion-{run.id}-{split}", images, y_true, probabilities,
-                                 as_percent, split, gallery_key="cell_gallery")
+cell = components.confusion_with_images(f"confusion-{run.id}-{split}", images, y_true, probabilities,
+                                        as_percent, split, "cell_gallery", st.session_state.get(LINKED_CELL))
+view_link.write(run=run.id, split=split, cell=f"{cell[0]}-{cell[1]}" if cell else None)
 
 # --- per-class metrics ----------------------------------------------------------------------------
 st.header("Per-class metrics")

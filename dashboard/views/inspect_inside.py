@@ -2,12 +2,26 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import cached_models, figures, glossary, inspect_picker, pages, session, why_this_answer
+from dashboard import (
+    cached_models,
+    figures,
+    glossary,
+    inspect_picker,
+    pages,
+    session,
+    view_link,
+    why_this_answer,
+)
 from dashboard.text import said
 
 st.title("Inside the network")
 glossary.link("weights", "activation", "convolution", "softmax")
-run, epoch = inspect_picker.pick_run_and_epoch()
+if link := view_link.opened():  # a link to a view of this page: its run, epoch and test image
+    if "image" in link:
+        st.session_state["inspect_source"] = "a test image"
+    view_link.choose(link, "image", "inspect_index", lambda index: 0 <= index < 10_000, int,
+                     why="the test images are numbered 0 to 9,999")
+run, epoch = inspect_picker.pick_run_and_epoch(link)
 try:
     model = cached_models.epoch_model(run.id, epoch)
     x_test, y_test = cached_models.run_split(run.id, "test")
@@ -66,6 +80,8 @@ else:
         st.info("Nothing drawn yet: draw a digit on the Draw page, then come back.")
         st.page_link(pages.DRAW, label="Go to the Draw page", icon=":material/draw:")
         st.stop()
+
+view_link.write(run=run.id, epoch=epoch, image=index if source == "a test image" else None)
 
 layers = cached_models.activation_probe(run.id, epoch)(image)
 probabilities = layers[-1][1]

@@ -2,14 +2,20 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, inspection, runs
-from dashboard import cached_models, components, figures, glossary, inspect_picker, pages
+from dashboard import cached_models, components, figures, glossary, inspect_picker, pages, view_link
 from dashboard.text import said
+
+LINKED_CELL = "replay-linked-cell"  # the cell a link opened, shown until another is clicked
 
 st.title("Replay the training")
 glossary.link("epoch", "loss", "overfitting", "validation set", "confusion matrix", "recall")
 st.caption("Every run keeps its weights after each epoch: pick an epoch (or press Play) to see the "
            "network as it was then.")
-run, epoch = inspect_picker.pick_run_and_epoch()
+if link := view_link.opened():  # a link to a view of this page: its run, epoch and cell
+    st.session_state[LINKED_CELL] = view_link.cell(link)
+    view_link.choose(link, "split", "inspect_split", evaluation.SPLITS.__contains__,
+                     why="not one of " + ", ".join(evaluation.SPLITS))
+run, epoch = inspect_picker.pick_run_and_epoch(link)
 split = st.radio("Images", evaluation.SPLITS, horizontal=True, index=1, key="inspect_split",
                  format_func=str.capitalize)
 try:
@@ -36,8 +42,10 @@ components.training_notices(run.record.get("history", {}), ended=True)
 
 st.subheader(f"Confusion matrix after epoch {epoch}")
 st.caption("Click a cell to see its images.")
-components.confusion_with_images(f"inspect-confusion-{run.id}-{split}-{epoch}", images, y_true,
-                                 probabilities, False, split, gallery_key="inspect_cell_gallery")
+cell = components.confusion_with_images(f"inspect-confusion-{run.id}-{split}-{epoch}", images, y_true,
+                                        probabilities, False, split, "inspect_cell_gallery",
+                                        st.session_state.get(LINKED_CELL))
+view_link.write(run=run.id, epoch=epoch, split=split, cell=f"{cell[0]}-{cell[1]}" if cell else None)
 
 st.subheader("Recall of every digit, epoch by epoch")
 st.caption("The share of each digit's images read right after each epoch: which digits it learned "
