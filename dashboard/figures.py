@@ -149,7 +149,7 @@ def runs_overlay(curves: dict[str, dict[str, list[float]]]) -> go.Figure:
                 x=np.arange(1, len(values) + 1), y=values, name=for_plotly(name), legendgroup=name,
                 mode="lines+markers", line=dict(color=colour), showlegend=column == 1,
             ), row=1, col=column)
-    figure.update_xaxes(title_text="epoch")
+    figure.update_xaxes(title_text="epoch", dtick=1)
     figure.update_layout(height=400, margin=dict(t=TOP_MARGIN, b=10))
     return figure
 

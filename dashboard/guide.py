@@ -114,7 +114,8 @@ def sidebar_marker(url_path: str) -> None:
         return
     with st.sidebar.container(border=True):
         st.caption(f"Step {number} of {len(STEPS)} of the path: {STEPS[number - 1].title}. "
-                   f"{STEPS[number - 1].question}")
-        if number < len(STEPS):
-            st.page_link(STEPS[number].page, label=f"Next: {STEPS[number].title} →")
+                   f"{STEPS[number - 1].question}"
+                   + (f" Next: {STEPS[number].title}." if number < len(STEPS) else ""))
+        if number < len(STEPS):  # a short label: a link's text is cut to one line in the sidebar
+            st.page_link(STEPS[number].page, label=f"Step {number + 1} →")
         st.page_link(pages.START, label="The whole path", icon=":material/flag:")

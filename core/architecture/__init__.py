@@ -34,7 +34,13 @@ from core.architecture.model import (
     summary_rows,
     targets,
 )
-from core.architecture.presets import PRESET_DESCRIPTIONS, PRESETS, preset, started_from
+from core.architecture.presets import (
+    PRESET_DESCRIPTIONS,
+    PRESETS,
+    preset,
+    settings_side_by_side,
+    started_from,
+)
 from core.architecture.validation import (
     MAX_CONV_LAYERS,
     MAX_DENSE_LAYERS,
@@ -58,7 +64,7 @@ __all__ = [
     "TRAIN_IMAGES", "WITH_BETAS", "ConfigError", "ConvLayer", "DenseLayer", "Hyperparameters",
     "TrainingConfig", "steps_per_execution", "build_model", "is_feature_layer", "learning_rate",
     "predict_probabilities", "summary_rows", "targets", "PRESET_DESCRIPTIONS", "PRESETS", "preset",
-    "started_from",
+    "started_from", "settings_side_by_side",
     "MAX_CONV_LAYERS", "MAX_DENSE_LAYERS", "MAX_DROPOUT", "MAX_EPOCHS", "MAX_FILTERS", "MAX_FOLDS",
     "MAX_KERNEL", "MAX_LABEL_SMOOTHING", "MAX_LEARNING_RATE", "MAX_PARAMETERS", "MAX_PATIENCE",
     "MAX_SHIFT", "MAX_UNITS", "MIN_TRAIN_IMAGES", "bounded",

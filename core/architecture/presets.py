@@ -128,3 +128,29 @@ def started_from(config: TrainingConfig) -> str:
                for name, value in vars(config.hyper).items()
                if name in _SAID and value != getattr(base.hyper, name)]
     return ", ".join([config.preset, *changed])
+
+
+# The settings a comparison of runs lists, in the Train form's order, with their names in words
+COMPARED = {"network": None, "parameters": None, "input": "reduction", "optimizer": "optimizer",
+            "learning rate": "learning_rate", "batch size": "batch_size", "epochs": "epochs",
+            "schedule": "schedule", "decay per epoch": "lr_decay", "warm-up": "warmup",
+            "label smoothing": "label_smoothing", "random shift": "shift",
+            "validation fraction": "validation_fraction", "early stopping patience": "patience",
+            "seed": "seed", "training images": "train_images"}
+
+
+def settings_side_by_side(configs: dict[str, TrainingConfig]) -> list[dict]:
+    """One row per setting, one column per named configuration, and "differs" where they do not
+    all agree: what a comparison of runs shows first."""
+    rows = []
+    for said, name in COMPARED.items():
+        if said == "network":
+            values = {run: config.describe() for run, config in configs.items()}
+        elif said == "parameters":
+            values = {run: f"{config.parameter_count():,}" for run, config in configs.items()}
+        elif name == "reduction":
+            values = {run: config.reduction for run, config in configs.items()}
+        else:
+            values = {run: getattr(config.hyper, name) for run, config in configs.items()}
+        rows.append({"setting": said, **values, "differs": len({str(v) for v in values.values()}) > 1})
+    return rows

@@ -2,7 +2,16 @@ import numpy as np
 import streamlit as st
 
 from core import evaluation, runs
-from dashboard import cached_data, cached_models, components, glossary, pages, session, view_link
+from dashboard import (
+    cached_data,
+    cached_models,
+    components,
+    glossary,
+    pages,
+    run_comparison,
+    session,
+    view_link,
+)
 from dashboard.help_texts import EVALUATION as MEANING
 from dashboard.text import for_markdown, said
 
@@ -93,7 +102,11 @@ st.header("Compare with another run")
 if not others:
     st.caption("Train a second network to compare the two on the same images.")
 else:
-    other = st.selectbox("Other run", others, format_func=components.run_label)
+    by_id = {other.id: other for other in others}
+    if st.session_state.get(run_comparison.OTHER_RUN) not in by_id:  # deleted since, or this very run
+        st.session_state.pop(run_comparison.OTHER_RUN, None)
+    other = by_id[st.selectbox("Other run", list(by_id), format_func=lambda run_id: components.run_label(
+        by_id[run_id]), key=run_comparison.OTHER_RUN)]
     try:
         other_pred = cached_models.run_probabilities(other.id, split).argmax(axis=1)
         other_true = cached_models.run_split(other.id, split)[1]

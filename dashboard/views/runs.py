@@ -4,7 +4,7 @@ import streamlit as st
 from core import architecture, run_records, runs
 from core.architecture import ConfigError, TrainingConfig
 from core.status import SAVED, Status
-from dashboard import classroom, components, figures, glossary, pages, session
+from dashboard import classroom, components, glossary, pages, run_comparison, session
 from dashboard.text import said
 
 st.title("Runs")
@@ -79,12 +79,8 @@ def label(run: runs.Run) -> str:
     return f"{run.name} ({run.status}, {run.id})"
 
 
-st.header("Compare curves")
-usable = [run for run in all_runs if run.usable]
-compared = st.multiselect("Runs to overlay", usable, default=usable[:2], format_func=label)
-if compared:
-    st.plotly_chart(figures.runs_overlay({label(run): run.record.get("history", {})
-                                          for run in compared}))
+st.header("Compare runs")
+run_comparison.compare([run for run in all_runs if run.usable], label)
 
 st.header("Rename, download or delete")
 st.caption("You can rename and delete the runs this browser session made; the others are read-only "
