@@ -80,7 +80,9 @@ def run_picker(container, usable: list[runs.Run], key: str) -> runs.Run:
     by_id = {run.id: run for run in first}
     chosen = session.kept_widget(container.selectbox, key, "Run (the most accurate first)", list(by_id),
                                  valid=by_id.__contains__, fallback=next(iter(by_id)),
-                                 format_func=lambda run_id: run_label(by_id[run_id]))
+                                 format_func=lambda run_id: run_label(by_id[run_id]),
+                                 help="Which trained network this page shows; the teacher's pick, then the "
+                                      "most accurate, come first.")
     return by_id[chosen]
 
 

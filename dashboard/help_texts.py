@@ -84,3 +84,82 @@ EVALUATION = {
     "support": "How many images of d the split holds.",
     "misclassification": "1 - accuracy, counting d against the rest: (FP + FN) / all images.",
 }
+
+# The Search page's controls: what each bounds in the space the search draws its trials from
+SEARCH = {
+    "name": "How the study is listed, to continue it later or compare it with another.",
+    "kind": "Fully connected networks (MLPs) train fast; convnets read digits better for their size "
+            "but each trial takes longer.",
+    "layers": "The fewest and most layers a trial may have. 1 to 3 covers what works on MNIST; more "
+              "layers make slower trials that rarely win.",
+    "widths": "The range of neurons (or filters) per layer, in powers of two. A wide range finds "
+              "small networks too; a narrow one searches its corner more closely.",
+    "input": "Which views of the image a trial may start from: the whole image, or a reduction that "
+             "makes every later layer smaller (for small networks).",
+    "batch_norm": "Whether trials use batch normalisation after their layers: always, never, or either "
+                  "(the search then learns which is better).",
+    "dropout": "Each trial draws its dropout between 0 and this. 0: no dropout; 0.2 to 0.5 when "
+               "networks are big enough to overfit.",
+    "epochs": "How long each trial trains. Fewer epochs: more trials per minute, but networks that "
+              "would win with longer training may be missed.",
+    "images": "Train each trial on the first N images: 5,000 to 10,000 for a quick look at what "
+              "matters, 60,000 for the real ranking.",
+    "optimizers": "The optimisers trials may use. Adam alone is a sound start; adding others costs "
+                  "trials.",
+    "rates": "The range of peak learning rates (one-cycle schedule), on a log scale. Too wide wastes "
+             "trials on rates that diverge or crawl.",
+    "batches": "The batch sizes trials may use: smaller ones update more often, larger ones run faster "
+               "per image.",
+    "activations": "The functions hidden layers may use; relu is the usual winner.",
+    "shifts": "Random shifts of the images during training (augmentation) trials may use: 0.1 often "
+              "helps convnets, at some speed.",
+    "smoothing": "Label smoothing values trials may use: 0.1 can help accuracy a little.",
+}
+
+# The Map page's controls
+MAP = {
+    "points": "Which images become points: the 10,000 test images, or a sample of the training ones.",
+    "sample": "How many training images to place (with the training images chosen above). More "
+              "points: a fuller map, a longer wait for UMAP and t-SNE.",
+    "seed": "Picks the sample and starts the layout: the same seed gives the same map.",
+    "space": "What is placed: the raw pixels, or what a trained network's layer makes of each image "
+             "(its activations); a good network's last layer separates the digits far better.",
+    "layer": "Which layer's activations: the last hidden one shows what the network decides on; "
+             "earlier ones show rougher groupings.",
+    "method": "PCA: fast and exact, but a straight projection that overlaps groups. UMAP and t-SNE "
+              "bend the space to keep neighbours together: clearer clusters, distances between "
+              "clusters mean less.",
+    "n_neighbors": "UMAP looks at this many neighbours per point: small values show fine local "
+                   "structure, large ones the overall shape. 15 is usual.",
+    "min_dist": "How tightly UMAP packs points together: small values make dense clusters, large ones "
+                "spread them out. 0.1 is usual.",
+    "perplexity": "Roughly how many neighbours t-SNE balances for each point: 5 to 50; larger values "
+                  "show more global structure.",
+    "n_iter": "How many steps t-SNE takes: more steps, a more settled map, a longer wait.",
+    "colour": "What each point's colour says: its true digit, what the network read, whether it "
+              "read it right, or how likely its label is wrong (the label audit's score).",
+}
+
+# The two Inspect pages', the Draw page's and the label audit's controls
+INSIDE = {
+    "run": "Which trained network to look at; the most accurate is chosen first.",
+    "split": "Validation images were held out of training but watched during it; test images were "
+             "never used for any choice: the honest measure.",
+    "order": "Strongest first: the units whose weights are largest, usually the clearest patterns.",
+    "count": "How many units' weights to show, each as an image of what it responds to.",
+    "source": "Which image to follow through the network's layers.",
+    "index": "The test image's number, 0 to 9,999 (as on the Evaluate page's galleries).",
+    "true": "The digit the image really is.",
+    "read": "The digit the final network read it as: the cell of the confusion matrix.",
+    "rank": "Which of that cell's images, the most confident mistake first.",
+    "digit": "Whose score to explain: the answer by default, or another digit, to see what speaks "
+             "against it.",
+    "method": "How the importance of each pixel is computed: gradients (fast, noisy), integrated "
+              "gradients (steadier) or occlusion (covering patches: slow, easy to trust).",
+    "baseline": "What a pixel is compared with when measuring its importance: a black image, the "
+                "average digit, or a blurred copy.",
+    "audit_runs": "Their predicted probabilities are averaged: several good networks agree more "
+                  "reliably than one about which labels look wrong.",
+    "suspects": "How many of the most suspicious images to show, the most suspicious first.",
+    "focus": "Highlights this image on the map of the digits below.",
+}

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import search
 from core.architecture import ACTIVATIONS, REDUCTIONS
+from dashboard.help_texts import SEARCH
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
 YES_NO_BOTH = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
@@ -22,11 +23,11 @@ def space_form(kind: str) -> search.SearchSpace:
     layers, widths = ("Hidden layers", "Units per layer") if dense else ("Conv layers", "Filters per layer")
     columns = st.columns(3)
     fewest, most = columns[0].slider(layers, 1, 4 if dense else 6, (1, 3) if dense else (2, 4),
-                                     key=f"search-layers-{kind}")
+                                     key=f"search-layers-{kind}", help=SEARCH["layers"])
     narrow, wide = columns[1].select_slider(widths, WIDTHS, (4, 512) if dense else (4, 32),
-                                            key=f"search-widths-{kind}")
+                                            key=f"search-widths-{kind}", help=SEARCH["widths"])
     reductions = columns[2].multiselect("Input", list(REDUCTIONS), list(REDUCTIONS),
-                                        key=f"search-input-{kind}",
+                                        key=f"search-input-{kind}", help=SEARCH["input"],
                                         format_func=lambda name: REDUCTIONS[name][1])
     separable = "no"
     if not dense:
@@ -37,12 +38,13 @@ def space_form(kind: str) -> search.SearchSpace:
                  "parameters than a full 3x3 convolution, the way to very small convnets.")
     columns = st.columns(4)
     batch_norm = columns[0].selectbox("Batch normalisation", list(YES_NO_BOTH), key="search-bn",
+                                      help=SEARCH["batch_norm"],
                                       format_func=lambda choice: YES_NO_BOTH[choice][1])
     dropout = columns[1].slider("Highest dropout", 0.0, 0.5, 0.2 if dense else 0.0, 0.05,
-                                key=f"search-drop-{kind}")
-    epochs = columns[2].slider("Epochs per trial", 1, 30, 5, key="search-epochs")
+                                key=f"search-drop-{kind}", help=SEARCH["dropout"])
+    epochs = columns[2].slider("Epochs per trial", 1, 30, 5, key="search-epochs", help=SEARCH["epochs"])
     images = columns[3].select_slider("Training images", [1_000, 2_000, 5_000, 10_000, 20_000, 60_000],
-                                      60_000, key="search-images")
+                                      60_000, key="search-images", help=SEARCH["images"])
     visible = search.SearchSpace(
         kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
         reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
@@ -56,17 +58,18 @@ def _folded_choices(space: search.SearchSpace) -> search.SearchSpace:
     with st.expander("Optimiser, learning rate, batch size, augmentation, size cap, seed"):
         columns = st.columns(3)
         optimizers = columns[0].multiselect("Optimisers", ["adam", "nadam", "rmsprop", "sgd"], ["adam"],
-                                            key="search-optimizers")
+                                            key="search-optimizers", help=SEARCH["optimizers"])
         low, high = columns[1].select_slider("Learning rate (one-cycle peak)", RATES, (3e-4, 3e-2),
-                                             key="search-rates")
+                                             key="search-rates", help=SEARCH["rates"])
         batches = columns[2].multiselect("Batch sizes", [32, 64, 128, 256, 512], [64, 128, 256],
-                                         key="search-batches")
+                                         key="search-batches", help=SEARCH["batches"])
         activations = st.multiselect("Activations (hidden layers; convolutions use relu)", list(ACTIVATIONS),
-                                     ["relu"], key="search-activations")
+                                     ["relu"], key="search-activations", help=SEARCH["activations"])
         columns = st.columns(4)
-        shifts = columns[0].multiselect("Random shifts", [0.0, 0.05, 0.1], [0.0, 0.1], key="search-shifts")
+        shifts = columns[0].multiselect("Random shifts", [0.0, 0.05, 0.1], [0.0, 0.1], key="search-shifts",
+                                        help=SEARCH["shifts"])
         smoothing = columns[1].multiselect("Label smoothing", [0.0, 0.05, 0.1], [0.0, 0.1],
-                                           key="search-smoothing")
+                                           key="search-smoothing", help=SEARCH["smoothing"])
         cap = columns[2].number_input("Parameter cap (0: none)", 0, 5_000_000, 0, 500, key="search-cap",
                                       help="Larger networks are not trained: a search for a small network "
                                       "that reaches a target need not spend minutes on big ones.")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import saliency
 from dashboard import cached_models, figures
+from dashboard.help_texts import INSIDE
 
 LEGEND = "red: raises<br>the score<br>blue: lowers it"
 
@@ -16,10 +17,13 @@ def explain(run_id: str, epoch: int | None, image: np.ndarray, answer: int, key:
     """The controls and the maps for `image` (raw 28x28), starting with the digit it was read as;
     `epoch` None explains the run's final network."""
     left, middle, right = st.columns(3)
-    target = left.selectbox("Explain the score of digit", list(range(10)), index=answer, key=f"{key}-digit")
+    target = left.selectbox("Explain the score of digit", list(range(10)), index=answer, key=f"{key}-digit",
+                            help=INSIDE["digit"])
     method = middle.selectbox("Method", list(saliency.SALIENCY_METHODS), key=f"{key}-method",
+                              help=INSIDE["method"],
                               format_func=lambda m: saliency.SALIENCY_METHODS[m].split(":")[0])
     baseline = right.selectbox("Baseline (compared with)", list(saliency.BASELINES), key=f"{key}-base",
+                               help=INSIDE["baseline"],
                                format_func=lambda b: f"{b}: {saliency.BASELINES[b]}",
                                disabled=method in ("gradient", "smoothgrad"))
     st.caption(saliency.SALIENCY_METHODS[method])

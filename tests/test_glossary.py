@@ -39,3 +39,28 @@ def test_the_glossary_shows_the_asked_words_first_and_says_which_it_does_not_kno
     app.text_input[0].set_value("overfit").run()
     found = [value for value in (m.value for m in app.markdown) if value.startswith("**")]
     assert found and all("overfit" in value.lower() for value in found)
+
+
+CONTROLS = ("slider", "select_slider", "selectbox", "number_input", "checkbox", "toggle", "text_input",
+            "radio", "multiselect")
+
+
+def silent_controls(app) -> list[str]:
+    return [widget.label for kind in CONTROLS for widget in app.get(kind) if not widget.proto.help]
+
+
+@pytest.mark.parametrize("page, least", [("search", 15), ("digit_map", 6), ("inspect_inside", 8),
+                                         ("inspect_training", 2), ("label_audit", 2)])
+def test_every_control_of_search_map_and_inspect_says_what_it_means(runs_folder, real_mnist, page, least):
+    from core import training
+    from core.jobs import TrainingJob
+    from tests.conftest import tiny_config
+
+    training.train(TrainingJob(tiny_config(epochs=1, train_images=1000), "explained"), real_mnist,
+                   runs_folder)
+    app = open_page(page)
+    assert sum(len(app.get(kind)) for kind in CONTROLS) >= least
+    assert silent_controls(app) == []
+    if page == "inspect_inside":  # the controls of a confusion cell's images too
+        app.radio(key="inspect_source").set_value("a confusion-matrix cell").run()
+        assert silent_controls(app) == []

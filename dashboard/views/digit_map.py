@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import audit, embedding, runs
 from dashboard import cached_data, cached_models, components, figures, server, session
+from dashboard.help_texts import MAP
 from dashboard.text import for_markdown, said
 
 st.title("A map of the digits")
@@ -12,16 +13,17 @@ st.caption("Every image is a point, placed so that images that look alike (to th
 
 # --- what to place, and how ------------------------------------------------------------------------
 left, middle, right = st.columns(3)
-split = left.radio("Points", ["test", "train"], horizontal=True, key=session.MAP_SPLIT, format_func={
+split = left.radio("Points", ["test", "train"], horizontal=True, key=session.MAP_SPLIT,
+                   help=MAP["points"], format_func={
     "test": f"the {len(cached_data.mnist().y_test):,} test images",
     "train": "a sample of the training images"}.get)
 sample = middle.number_input("Sample size", 1000, embedding.MAX_TRAIN_SAMPLE, 5000, step=1000,
-                             key="map_sample", disabled=split == "test")
-seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed")
+                             key="map_sample", help=MAP["sample"], disabled=split == "test")
+seed = right.number_input("Seed (sample and layout)", 0, 2**31 - 1, 0, key="map_seed", help=MAP["seed"])
 usable = {run.id: run for run in
           sorted(cached_data.usable_runs(), key=components.test_accuracy, reverse=True)}
 spaces = [*list(usable)[:1], embedding.PIXELS, *list(usable)[1:]]  # the most accurate run's view first
-space = left.selectbox("Space", spaces, key="map_space", format_func=lambda space: (
+space = left.selectbox("Space", spaces, key="map_space", help=MAP["space"], format_func=lambda space: (
     "raw pixels" if space == embedding.PIXELS else f"activations of {components.run_label(usable[space])}"))
 run_id = None if space == embedding.PIXELS else space
 colour_run = run_id or next(iter(usable), None)  # whose predictions colour the points
@@ -31,13 +33,14 @@ try:
 except runs.RunError as problem:  # damaged, or deleted by someone since the list was drawn
     st.error(f"This run cannot be used: {said(problem)}")
     st.stop()
-layer = middle.selectbox("Layer (the last hidden one first)", layers, key="map_layer") if run_id else None
-method = right.radio("Method", list(embedding.METHODS), horizontal=True, key="map_method",
+layer = middle.selectbox("Layer (the last hidden one first)", layers, key="map_layer",
+                         help=MAP["layer"]) if run_id else None
+method = right.radio("Method", list(embedding.METHODS), horizontal=True, key="map_method", help=MAP["method"],
                      format_func=embedding.METHODS.get)
 parameters = {}
 for column, (name, (default, low, high)) in zip(st.columns(4), embedding.PARAMETERS[method].items()):
     parameters[name] = column.number_input(name.replace("_", " "), type(default)(low), type(default)(high),
-                                           default, key=f"map-{method}-{name}")
+                                           default, key=f"map-{method}-{name}", help=MAP[name])
 parameters = embedding.check_parameters(method, parameters)
 
 # --- the layout: from the cache, at once for PCA, or computed in the background -----------------
@@ -69,7 +72,7 @@ labels = cached_data.images_and_labels(split)[1][points].astype(int)
 images = cached_data.images_and_labels(split)[0]
 choices = ["true label"] + (["predicted label", "right / wrong"] if colour_run else []) + (
     ["label quality"] if colour_run and split == "test" else [])
-colour_by = st.radio("Colour by", choices, horizontal=True, key="map_colour")
+colour_by = st.radio("Colour by", choices, horizontal=True, key="map_colour", help=MAP["colour"])
 predicted = probabilities.argmax(axis=1) if probabilities is not None else labels
 values = {"true label": labels, "predicted label": predicted, "right / wrong": predicted == labels}.get(
     colour_by)

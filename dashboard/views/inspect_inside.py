@@ -12,6 +12,7 @@ from dashboard import (
     view_link,
     why_this_answer,
 )
+from dashboard.help_texts import INSIDE
 from dashboard.text import said
 
 st.title("Inside the network")
@@ -34,8 +35,10 @@ st.header("What the first layer looks for")
 kind, kernels = inspection.first_layer_images(model)
 norms = np.linalg.norm(kernels.reshape(len(kernels), -1), axis=1)
 left, right = st.columns(2)
-order = right.radio("Order", ["strongest first", "as in the layer"], horizontal=True, key="inspect_order")
-count = left.slider("How many", 1, min(64, len(kernels)), min(24, len(kernels)), key="inspect_units")
+order = right.radio("Order", ["strongest first", "as in the layer"], horizontal=True, key="inspect_order",
+                    help=INSIDE["order"])
+count = left.slider("How many", 1, min(64, len(kernels)), min(24, len(kernels)), key="inspect_units",
+                    help=INSIDE["count"])
 shown = (np.argsort(-norms, kind="stable") if order == "strongest first" else np.arange(len(kernels)))[:count]
 what = "unit" if kind == "dense" else "filter"
 st.caption(
@@ -55,9 +58,10 @@ with st.expander(f"Weight histograms of every layer after epoch {epoch}"):
 # --- activations of one input ---------------------------------------------------------------------
 st.header("What every layer does with one image")
 sources = ["a test image", "a random test image", "a confusion-matrix cell", "the digit drawn on Draw"]
-source = st.radio("Input", sources, horizontal=True, key="inspect_source")
+source = st.radio("Input", sources, horizontal=True, key="inspect_source", help=INSIDE["source"])
 if source == "a test image":
-    index = st.number_input("Test image number", 0, len(x_test) - 1, 0, key="inspect_index")
+    index = st.number_input("Test image number", 0, len(x_test) - 1, 0, key="inspect_index",
+                            help=INSIDE["index"])
     image = x_test[index]
 elif source == "a random test image":
     if st.button("Another one", icon=":material/casino:") or "inspect_random" not in st.session_state:
@@ -65,14 +69,15 @@ elif source == "a random test image":
     image = x_test[st.session_state["inspect_random"]]
 elif source == "a confusion-matrix cell":
     left, middle, right = st.columns(3)
-    true = left.selectbox("True digit", range(10), key="inspect_true")
+    true = left.selectbox("True digit", range(10), key="inspect_true", help=INSIDE["true"])
     read = middle.selectbox("Read as (by the final network)", range(10), index=(true + 1) % 10,
-                            key="inspect_read")
+                            key="inspect_read", help=INSIDE["read"])
     cell = evaluation.cell_indices(y_test, cached_models.run_probabilities(run.id, "test"), true, read)
     if not len(cell):
         st.info(f"No test image of a {true} was read as {read}: pick another cell.")
         st.stop()
-    rank = right.number_input(f"Image of the {len(cell)} in that cell", 1, len(cell), 1, key="inspect_rank")
+    rank = right.number_input(f"Image of the {len(cell)} in that cell", 1, len(cell), 1, key="inspect_rank",
+                              help=INSIDE["rank"])
     image = x_test[cell[rank - 1]]
 else:
     image = st.session_state.get(session.DRAWN_DIGIT)

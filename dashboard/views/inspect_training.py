@@ -3,6 +3,7 @@ import streamlit as st
 
 from core import evaluation, inspection, runs
 from dashboard import cached_models, components, figures, glossary, inspect_picker, pages, view_link
+from dashboard.help_texts import INSIDE
 from dashboard.text import said
 
 LINKED_CELL = "replay-linked-cell"  # the cell a link opened, shown until another is clicked
@@ -17,6 +18,7 @@ if link := view_link.opened():  # a link to a view of this page: its run, epoch 
                      why="not one of " + ", ".join(evaluation.SPLITS))
 run, epoch = inspect_picker.pick_run_and_epoch(link)
 split = st.radio("Images", evaluation.SPLITS, horizontal=True, index=1, key="inspect_split",
+                 help=INSIDE["split"],
                  format_func=str.capitalize)
 try:
     images, y_true = cached_models.run_split(run.id, split)

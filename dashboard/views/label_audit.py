@@ -10,6 +10,7 @@ from core import audit, runs
 from core.architecture import preset
 from core.jobs import Refused
 from dashboard import cached_data, cached_models, components, figures, live_trainings, pages, server, session
+from dashboard.help_texts import INSIDE
 from dashboard.text import for_markdown, said
 
 FOLDS = 3  # a "best" network per fold, 5 epochs each: about half a minute in all here
@@ -17,7 +18,7 @@ FOLDS = 3  # a "best" network per fold, 5 epochs each: about half a minute in al
 st.title("Label audit")
 st.caption("cleanlab ranks the images whose given label the networks' out-of-sample predictions "
            "doubt most. Nothing in the dataset is changed: mark each suspect and download your review.")
-split = st.radio("Images", ["test", "train"], horizontal=True, key="audit_split",
+split = st.radio("Images", ["test", "train"], horizontal=True, key="audit_split", help=INSIDE["split"],
                  format_func={"test": "the test set", "train": "the training set"}.get)
 usable = sorted(cached_data.usable_runs(), key=components.test_accuracy, reverse=True)
 x_all = cached_data.images_and_labels(split)[0]
@@ -27,7 +28,8 @@ if split == "test":
         st.info("There is no trained network yet: train one (the conv preset gives the best audit).")
         st.stop()
     chosen = st.multiselect("Runs whose probabilities are averaged (the strongest first)", usable,
-                            default=usable[:3], format_func=components.run_label, key="audit_runs")
+                            default=usable[:3], format_func=components.run_label, key="audit_runs",
+                            help=INSIDE["audit_runs"])
     if not chosen:
         st.stop()
     try:
@@ -74,7 +76,7 @@ st.caption("cleanlab flags an image only where it estimates that the dataset hol
            "'flagged' column says which), so review it from the top.")
 
 # --- the suspects, most suspicious first ---------------------------------------------------------
-count = st.slider("Suspects shown", 10, 200, 30, step=10, key="audit_count")
+count = st.slider("Suspects shown", 10, 200, 30, step=10, key="audit_count", help=INSIDE["suspects"])
 shown = table.head(count).copy()
 
 
@@ -104,7 +106,7 @@ left, right = st.columns(2)
 left.download_button(f"Download the review ({len(review)} marked)", review.to_csv(index=False),
                      file_name=f"label-review-{split}.csv", mime="text/csv")
 if split == "test":
-    focus = right.selectbox("Show one on the map", shown["index"], key="audit_focus",
+    focus = right.selectbox("Show one on the map", shown["index"], key="audit_focus", help=INSIDE["focus"],
                             format_func=lambda i: f"#{i}")
     if right.button("Open the map there", icon=":material/scatter_plot:"):
         st.session_state[session.MAP_FOCUS] = int(focus)

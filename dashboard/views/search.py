@@ -6,6 +6,7 @@ import streamlit as st
 from core import search
 from core.architecture import ConfigError
 from dashboard import classroom, glossary, search_form, search_results, server, session
+from dashboard.help_texts import SEARCH
 from dashboard.text import for_markdown, said
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,9 @@ def budget(prefix: str) -> tuple[int, int]:
 if choice == NEW:
     with st.container(border=True):
         name = st.text_input("Name", f"search {time.strftime('%Y-%m-%d %H:%M')}", max_chars=80,
-                             key="search-name")
+                             key="search-name", help=SEARCH["name"])
         kind = st.radio("Networks", list(search.KINDS), format_func=search.KINDS.get, horizontal=True,
-                        key="search-kind")
+                        key="search-kind", help=SEARCH["kind"])
         space = search_form.space_form(kind)
         trials, minutes = budget("new")
         problems = space.problems() + ([] if trials or minutes else ["give the search a budget: trials, "
