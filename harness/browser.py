@@ -158,7 +158,8 @@ def open_from_navigation(page, link: str, timeout: float = 60_000) -> None:
     once if the browser is on that page already: a returning visitor lands where they left)."""
     old_title = page.inner_text("[data-testid='stMain'] h1")
     target = page.get_by_role("link", name=link, exact=True)
-    if (href := target.get_attribute("href")) and page.url.rstrip("/") == href.rstrip("/"):
+    here = page.url.split("?")[0].rstrip("/")  # a page's address may hold its settings or view
+    if (href := target.get_attribute("href")) and here == href.split("?")[0].rstrip("/"):
         wait_until_idle(page, timeout)
         return
     target.click()
