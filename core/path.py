@@ -17,6 +17,7 @@ class Step:
     title: str
     look: str  # what to look at there, and why
     question: str  # to answer by looking
+    settings: tuple[tuple[str, str], ...] = ()  # the page opened in this state (its address's parameters)
 
 
 @dataclass

@@ -25,11 +25,11 @@ STEPS = [
          "learn finer differences.",
          "Which two digits have the most alike averages? Would you expect a network to confuse them?"),
     Step(pages.TRAIN, "A first network",
-         "Train the \"given\" preset (the classic analysis's network: one hidden layer of 128 neurons) "
-         "for 5 epochs. Watch two curves: on the training images and on the validation images held "
-         "out. When the training curve keeps improving and the validation one does not, the network "
-         "is learning its training images by heart: overfitting.",
-         "After which epoch does the validation accuracy stop improving?"),
+         "Train the \"given\" preset as it opens (the classic analysis's network: one hidden layer of 128 "
+         "neurons, 10 epochs, about 15 seconds). Watch two curves: on the training images and on the "
+         "validation images held out. When the training curve keeps improving and the validation one "
+         "does not, the network is learning its training images by heart: overfitting.",
+         "After which epoch does the validation accuracy stop improving?", (("p", "given"),)),
     Step(pages.EVALUATE, "Its mistakes",
          "The confusion matrix counts, for each true digit (row), what the network read (column). "
          "Click a cell off the diagonal to see those images.",
@@ -46,10 +46,12 @@ STEPS = [
          "Every test image as a point, placed so that images that look alike sit together, to the "
          "pixels or to a layer of your network.",
          "Which digits sit closest together on the map? Are they the ones your network confuses?"),
-    Step(pages.RUNS, "A convnet against your first network",
-         "Train the \"sprint\" preset (a small convolutional network, about 10 seconds), then compare "
-         "both runs' curves here. Convolutions look for the same stroke everywhere in the image.",
-         "How many fewer mistakes does the convnet make, and for how many more seconds of training?"),
+    Step(pages.TRAIN, "A convnet against your first network",
+         "Train the \"sprint\" preset as it opens (a small convolutional network, about 15 seconds), then "
+         "compare it with your first network on the Runs page (Compare runs: their settings, curves "
+         "and each digit's recall). Convolutions look for the same stroke everywhere in the image.",
+         "How many fewer mistakes does the convnet make, and for how many more seconds of training?",
+         (("p", "sprint"),)),
     Step(pages.SEARCH, "The smallest network that does the job",
          "An architecture search trains many networks and keeps those no other beats on both accuracy "
          "(on validation images: the test set is never used to choose) and size.",
@@ -80,9 +82,10 @@ def _keep(kept: path.Progress) -> None:
         logger.warning("the path's progress cannot be kept: %s", error)
 
 
-def step_of_url(url_path: str) -> int:
-    """The step whose page has this address (0: none)."""
-    return next((number for number, step in enumerate(STEPS, 1) if Path(step.page).stem == url_path), 0)
+def step_of_url(url_path: str, done: frozenset[int] | set[int] = frozenset()) -> int:
+    """The step whose page has this address (0: none); of two on one page, the first not done."""
+    steps = [number for number, step in enumerate(STEPS, 1) if Path(step.page).stem == url_path]
+    return next((number for number in steps if number not in done), steps[0] if steps else 0)
 
 
 def on_page(url_path: str) -> None:
@@ -110,12 +113,13 @@ def remember_page(url_path: str) -> None:
 
 def sidebar_marker(url_path: str) -> None:
     """On a step's page: which step it is, and the next one."""
-    if not (number := step_of_url(url_path)):
+    if not (number := step_of_url(url_path, progress().done)):
         return
     with st.sidebar.container(border=True):
         st.caption(f"Step {number} of {len(STEPS)} of the path: {STEPS[number - 1].title}. "
                    f"{STEPS[number - 1].question}"
                    + (f" Next: {STEPS[number].title}." if number < len(STEPS) else ""))
         if number < len(STEPS):  # a short label: a link's text is cut to one line in the sidebar
-            st.page_link(STEPS[number].page, label=f"Step {number + 1} →")
+            st.page_link(STEPS[number].page, label=f"Step {number + 1} →",
+                         query_params=dict(STEPS[number].settings) or None)
         st.page_link(pages.START, label="The whole path", icon=":material/flag:")

@@ -30,8 +30,9 @@ def compare(usable: list[runs.Run], label) -> None:
         hide_index=True, height=35 * (len(rows) + 1) + 3)  # every setting in sight, none scrolled away
     st.plotly_chart(figures.runs_overlay({names[run.id]: run.record.get("history", {}) for run in chosen}),
                     key="compare-curves")
-    st.caption("How to read it: the lower the validation loss and the higher the accuracy, the better; "
-               "a loss that rises again while the accuracy stalls is overfitting.")
+    st.caption("How to read it: the higher the accuracy, the better; a loss that rises again while the "
+               "accuracy stalls is overfitting. Compare losses only between runs without label "
+               "smoothing: smoothing keeps a run's loss higher for the same accuracy.")
     _recall_side_by_side(chosen, names)
     if st.button("Compare the first two image by image on Evaluate", icon=":material/compare:"):
         st.session_state[session.EVALUATE_RUN], st.session_state[OTHER_RUN] = chosen[0].id, chosen[1].id

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from core import architecture, settings_link
 from core.architecture import ConvLayer, DenseLayer, Hyperparameters, TrainingConfig
+from dashboard import view_link
 from dashboard.help_texts import TRAINING as HELP
 
 EXACT = "train-exact-values"
 LOADED = "train-loaded"  # a whole configuration to start from: a run's or a link's
-LINK_WRITTEN = "train-link-written"  # the address's settings as this session last wrote them
 LINK_IGNORED = "train-link-ignored"
 LEARNING_RATES = [round(mantissa * 10.0 ** exponent, 6) for exponent in range(-5, 1)
                   for mantissa in (1, 1.5, 2, 3, 5, 7)] + [1.0, 2.0, 5.0, 10.0]
@@ -60,25 +59,17 @@ def starting_point() -> tuple[str, TrainingConfig]:
 
 def _read_link() -> None:
     """A settings link opened: its configuration loaded once, and the values it ignored kept to say."""
-    raw = st.query_params.to_dict()
-    if raw and raw != st.session_state.get(LINK_WRITTEN):
+    if raw := view_link.opened():
         config, st.session_state[LINK_IGNORED] = settings_link.decode(raw)
         load(config, f"the link's settings ({architecture.started_from(config)})")
-        st.session_state[LINK_WRITTEN] = raw
 
 
 def share(config: TrainingConfig, started_from: str) -> None:
     """The form's settings into the page's address, and that address in a box to copy."""
-    params = settings_link.encode(config, started_from)
-    if params != st.query_params.to_dict():
-        st.query_params.from_dict(params)
-    st.session_state[LINK_WRITTEN] = params
     for ignored in st.session_state.pop(LINK_IGNORED, []):
         st.warning(f"The link's value {ignored}: the form keeps its own value.", icon=":material/link_off:")
-    with st.expander("A link to these settings"):
-        address = (st.context.url or "").split("?")[0] + "?" + urlencode(params)
-        st.code(address, language=None)
-        st.caption("Whoever opens it gets this form filled the same way; it does not carry who you are.")
+    view_link.share(settings_link.encode(config, started_from), "A link to these settings",
+                    "Whoever opens it gets this form filled the same way; it does not carry who you are.")
 
 
 def network_name(config: TrainingConfig, preset: str) -> str:

@@ -8,16 +8,26 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-WRITTEN = "view-link-written"  # the address as this session last wrote it: what is not a new link
+# Every address this session wrote or read: not a new link. A rerun asked for quickly after
+# another may carry back an address written a few runs before (the browser had not shown the
+# newest yet): one written earlier is no link either.
+SEEN = "links-seen"
 
 
 def opened() -> dict[str, str]:
-    """The view the address holds, when the page was opened from a link (once; {} otherwise)."""
+    """What the address holds, when the page was opened from a link (once; {} otherwise)."""
     raw = st.query_params.to_dict()
-    if not raw or raw == st.session_state.get(WRITTEN):
+    if not raw or raw in st.session_state.setdefault(SEEN, []):
         return {}
-    st.session_state[WRITTEN] = raw
+    _seen(raw)
     return raw
+
+
+def _seen(params: dict[str, str]) -> None:
+    seen = st.session_state.setdefault(SEEN, [])
+    if params not in seen:
+        seen.append(params)
+        del seen[:-200]
 
 
 def choose(link: dict[str, str], name: str, key: str, valid, convert=str,
@@ -45,11 +55,17 @@ def cell(link: dict[str, str]) -> tuple[int, int] | None:
 
 
 def write(**view) -> None:
-    """This page's view into its address, and that address in a box to copy."""
-    params = {name: str(value) for name, value in view.items() if value is not None}
+    """This page's view (its run, epoch, cell...) into its address, and that address to copy."""
+    share({name: str(value) for name, value in view.items() if value is not None}, "A link to this view",
+          "It opens this run, as shown here, in any browser; it does not carry who you are.")
+
+
+def share(params: dict[str, str], title: str, caption: str) -> None:
+    """`params` into the page's address (Streamlit clears it on every page switch: each page writes
+    its own), and the whole address in a box to copy (the clipboard API needs HTTPS)."""
     if params != st.query_params.to_dict():
         st.query_params.from_dict(params)
-    st.session_state[WRITTEN] = params
-    with st.expander("A link to this view"):
+    _seen(params)
+    with st.expander(title):
         st.code((st.context.url or "").split("?")[0] + "?" + urlencode(params), language=None)
-        st.caption("It opens this run, as shown here, in any browser; it does not carry who you are.")
+        st.caption(caption)

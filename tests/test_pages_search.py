@@ -74,7 +74,7 @@ def test_a_finished_study_reopens_with_its_charts_and_target(real_mnist, runs_fo
     assert any(m.label == "Results" and m.value == "3" for m in app.metric)
     assert [t.label for t in app.tabs] == ["Parallel coordinates", "Hyperparameter importances"]
     app.number_input(key="search-target").set_value(10.0).run()
-    best_small = search.smallest_reaching(study, 0.10)
+    best_small = search.smallest_reaching(study, 0.10, lambda trial: trial.values[0])  # on validation
     assert any(f"Trial #{best_small.number}" in s.value for s in app.success)
     assert "Continue" in [b.label for b in app.button]
 

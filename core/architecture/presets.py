@@ -151,6 +151,13 @@ def settings_side_by_side(configs: dict[str, TrainingConfig]) -> list[dict]:
         elif name == "reduction":
             values = {run: config.reduction for run, config in configs.items()}
         else:
-            values = {run: getattr(config.hyper, name) for run, config in configs.items()}
+            values = {run: _setting(config.hyper, name) for run, config in configs.items()}
         rows.append({"setting": said, **values, "differs": len({str(v) for v in values.values()}) > 1})
     return rows
+
+
+def _setting(hyper, name: str):
+    """A setting's value, or "not used" where the schedule ignores it."""
+    unused = ((name == "lr_decay" and hyper.schedule != "step")
+              or (name == "warmup" and hyper.schedule != "one-cycle"))
+    return "not used" if unused else getattr(hyper, name)

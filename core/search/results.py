@@ -45,11 +45,11 @@ def pareto_front(study) -> list:
     return sorted(study.best_trials, key=lambda t: (t.values[1], -t.values[0]))
 
 
-def smallest_reaching(study, test_accuracy: float,
+def smallest_reaching(study, accuracy: float,
                       accuracy_of=lambda trial: trial.user_attrs.get("test_accuracy")):
-    """The completed trial with the fewest parameters whose test accuracy (as `accuracy_of` reports
-    it) is at least the target, or None. Every completed trial is considered, the front's and the
-    others'."""
+    """The completed trial with the fewest parameters whose accuracy (test by default; as
+    `accuracy_of` reports it: the page chooses on validation) is at least `accuracy`, or None. Every
+    completed trial is considered, the front's and the others'."""
     reaching = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                if (accuracy_of(t) or 0) >= test_accuracy]
+                if (accuracy_of(t) or 0) >= accuracy]
     return min(reaching, key=lambda t: (t.values[1], -t.values[0]), default=None)
