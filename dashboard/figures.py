@@ -47,7 +47,8 @@ def image_grid(
     """Small images side by side with a title each; hovering shows the pixel's value. They are drawn
     as one mosaic (one heatmap on one pair of axes): a browser draws 60 images as fast as one, where a
     subplot each took seconds on a class's laptops."""
-    mosaic, (gap_x, gap_y), tile_pixels = _mosaic(np.asarray(images, dtype=float), columns)
+    lines = _title_lines(titles)
+    mosaic, (gap_x, gap_y), tile_pixels = _mosaic(np.asarray(images, dtype=float), columns, lines)
     height, width = np.asarray(images).shape[1:3]
     figure = go.Figure(go.Heatmap(
         z=mosaic, zmin=zmin, zmax=zmax, colorscale=colour_scale, coloraxis="coloraxis",
@@ -60,20 +61,25 @@ def image_grid(
     figure.update_xaxes(visible=False, range=[-0.5, mosaic.shape[1] - 0.5], constrain="domain")
     figure.update_yaxes(visible=False, range=[mosaic.shape[0] - 0.5, -gap_y - 0.5],
                         scaleanchor="x", constrain="domain", constraintoward="top")
-    figure.update_layout(height=TOP_MARGIN + rows * (tile_pixels + 20), plot_bgcolor="rgba(0,0,0,0)",
-                         margin=dict(t=TOP_MARGIN, b=0, l=0, r=0),
+    figure.update_layout(height=TOP_MARGIN + rows * (tile_pixels + 20 * lines), plot_bgcolor="rgba(0,0,0,0)",
+                         margin=dict(t=TOP_MARGIN, b=0, l=20, r=20),  # room for the side titles
                          coloraxis=dict(colorscale=colour_scale, cmin=zmin, cmax=zmax, showscale=False))
     return figure
 
 
-def _mosaic(images: np.ndarray, columns: int) -> tuple[np.ndarray, tuple[int, int], int]:
-    """The images tiled `columns` to a row, with empty (NaN) gaps between them: room for a title
-    above each row; and how tall each row is drawn, in screen pixels."""
+def _title_lines(titles: list[str]) -> int:
+    """How many lines of text the tallest title takes."""
+    return max((title.count("<br>") + 1 for title in titles), default=1)
+
+
+def _mosaic(images: np.ndarray, columns: int, lines: int = 1) -> tuple[np.ndarray, tuple[int, int], int]:
+    """The images tiled `columns` to a row, with empty (NaN) gaps between them: room for a title of
+    `lines` lines above each row; and how tall each row is drawn, in screen pixels."""
     count, height, width = images.shape[:3]
     rows = -(-count // columns)
     tile_pixels = min(170, 900 // columns)
     gap_x = max(1, width // 14)
-    gap_y = max(gap_x, int(np.ceil(20 * height / tile_pixels)))  # about 20 screen pixels: a title
+    gap_y = max(gap_x, int(np.ceil(20 * lines * height / tile_pixels)))  # about 20 screen pixels a line
     mosaic = np.full((rows * (height + gap_y), columns * (width + gap_x) - gap_x), np.nan)
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
@@ -175,7 +181,8 @@ def confusion_matrix(counts: np.ndarray, as_percent: bool) -> go.Figure:
             text=[f"{v:.1f}" if as_percent else f"{v:,}" for v in values],
             textfont=dict(color=["white" if v > 0.6 * top else "black" for v in values], size=12),
             customdata=np.stack([flat[cell], percent[cell]], axis=1),
-            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0.75)),
+            # the clicked cell stands out, the others stay readable (plotly's default fades them to 0.2)
+            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0.85)),
             hovertemplate="true %{y}, predicted %{x}: %{customdata[0]:,} images "
                           "(%{customdata[1]:.1f}% of the true %{y}s)<extra></extra>",
         ))
@@ -236,7 +243,8 @@ def signed_images(images: np.ndarray, titles: list[str], columns: int, legend: s
     figure = image_grid(images, titles, columns, zmax=limit, zmin=-limit, colour_scale="RdBu_r")
     figure.update_layout(coloraxis_showscale=True, coloraxis_colorbar=dict(title=legend, len=0.9))
     if outline is not None:  # the same outline over every image of the mosaic
-        outlines, _, _ = _mosaic(np.repeat(np.asarray(outline, float)[None], len(images), axis=0), columns)
+        outlines, _, _ = _mosaic(np.repeat(np.asarray(outline, float)[None], len(images), axis=0), columns,
+                                 _title_lines(titles))
         figure.add_trace(go.Contour(
             z=outlines, showscale=False, hoverinfo="skip", name="the digit",
             colorscale=[[0, "#444"], [1, "#444"]],  # its lines take their colour from the scale
@@ -255,6 +263,7 @@ def weight_histogram(name: str, counts: np.ndarray, edges: np.ndarray) -> go.Fig
 def activation_strip(values: np.ndarray, name: str) -> go.Figure:
     """A dense layer's unit values as one strip of cells."""
     figure = go.Figure(go.Heatmap(z=values[None], colorscale="Viridis", showscale=True,
+                                  colorbar=dict(title="output", thickness=14, len=1.2),
                                   hovertemplate="unit %{x}: %{z:.3f}<extra></extra>"))
     figure.update_layout(title=for_plotly(f"{name}: {len(values)} units"), height=170,
                          yaxis=dict(visible=False), margin=dict(t=TOP_MARGIN, b=10, l=10, r=10))
@@ -286,13 +295,13 @@ def digits_map(layout: np.ndarray, colour_by: str, values: np.ndarray, hover: li
             marker=dict(size=4, opacity=0.75, **{k: (v[members] if k == "color" and
                                                      isinstance(v, np.ndarray) else v)
                                                   for k, v in marker.items()}),
-            customdata=members, text=[hover[i] for i in members],
+            customdata=members, text=[hover[i] for i in members], unselected=dict(marker=dict(opacity=0.4)),
             hovertemplate="%{text}<extra></extra>"))
     if focus is not None:
         figure.add_trace(go.Scattergl(x=layout[[focus], 0], y=layout[[focus], 1], mode="markers",
                                       name="chosen", customdata=[focus], hoverinfo="skip",
-                                      marker=dict(size=16, color="rgba(0,0,0,0)",
-                                                  line=dict(width=2, color="black"))))
+                                      marker=dict(size=18, color="rgba(0,0,0,0)",
+                                                  line=dict(width=3, color="#d62728"))))
     # zoom, not lasso, as the default drag: with a selection drag mode plotly turns clicks into no
     # selection at all (checked in Chromium); the box and lasso tools are in the chart's toolbar
     figure.update_layout(height=650, margin=dict(t=TOP_MARGIN, b=10, l=10, r=10), dragmode="zoom",

@@ -70,7 +70,9 @@ function panelOf(ctx, state, title, column, metric, left, width, xMax) {
     ctx.fillText(format(tick, high - low), box.x - 6, Y(tick) + 4);
   }
   ctx.textAlign = "center";
-  for (const tick of ticks(0, xMax, 6)) ctx.fillText(format(tick, xMax), X(tick), box.y + box.h + 16);
+  // whole epochs only: "1, 2, 3", never "0.5" or "1.0"
+  for (const tick of ticks(0, xMax, 6).filter(t => Math.abs(t - Math.round(t)) < 1e-9))
+    ctx.fillText(String(Math.round(tick)), X(tick), box.y + box.h + 16);
   ctx.fillText("epoch", box.x + box.w / 2, box.y + box.h + 30);
   for (const s of series) {
     ctx.globalAlpha = s.alpha; ctx.strokeStyle = ctx.fillStyle = s.colour; ctx.lineWidth = s.dots ? 2 : 1;

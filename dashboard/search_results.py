@@ -47,6 +47,9 @@ def show(study) -> None:
         "trainable parameters": st.column_config.NumberColumn(format="localized")})
     if len(done) >= 2:
         charts = search_charts.other_figures(study)
+        st.caption("How to read them: parallel coordinates draw each trial as a line through its settings, "
+                   "the darker the more accurate; importances say how much of the accuracy's variation "
+                   "each setting explains (fANOVA), whichever way is better.")
         for tab, figure in zip(st.tabs(list(charts)), charts.values()):
             if isinstance(figure, str):  # why it cannot be drawn yet
                 tab.caption(figure)

@@ -44,13 +44,17 @@ what = "unit" if kind == "dense" else "filter"
 st.caption(
     "Each image is one first-layer unit's 784 input weights, laid out like the digit: red pixels "
     "raise the unit's value when they carry ink, blue ones lower it. Pixels that are blank in every "
-    "training image (the border) never get a gradient: they keep their random first weights."
+    "training image (the border) never get a gradient: they keep their random first weights. A unit's "
+    "strength is the size of its weights (their Euclidean norm)."
     if kind == "dense" else
     "Each image is one first-layer convolution filter: red weights respond to ink, blue to its absence.")
-st.plotly_chart(figures.signed_images(kernels[shown], [f"{what} {i} (norm {norms[i]:.2f})" for i in shown],
+titles = [f"{what} {i}<br>strength {norms[i]:.2f}" for i in shown]
+st.plotly_chart(figures.signed_images(kernels[shown], titles,
                                       columns=8, legend="weight<br>red > 0<br>blue < 0"),
                 key="inspect_first_layer")
 with st.expander(f"Weight histograms of every layer after epoch {epoch}"):
+    st.caption("How to read them: how many weights of each layer have each value. Training spreads "
+               "them out from their random start; a layer whose weights all stay near 0 learned little.")
     histograms = inspection.weight_histograms(model)
     for column, (name, counts, edges) in zip(st.columns(min(3, len(histograms))) * 4, histograms):
         column.plotly_chart(figures.weight_histogram(name, counts, edges), key=f"histogram-{name}")
@@ -88,6 +92,9 @@ else:
 
 view_link.write(run=run.id, epoch=epoch, image=index if source == "a test image" else None)
 
+st.caption("How to read it: the bars are the probability the network gives each digit (its answer is the "
+           "longest); below, each layer's outputs for this image: one cell per unit (or one small image per "
+           "feature map), the brighter the more active.")
 layers = cached_models.activation_probe(run.id, epoch)(image)
 probabilities = layers[-1][1]
 left, right = st.columns([1, 3])

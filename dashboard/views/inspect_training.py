@@ -40,6 +40,10 @@ columns[1].metric("Mistakes", f"{int((now != y_true).sum()):,} of {len(y_true):,
 columns[2].metric("Epochs kept", f"{len(predictions)}")
 st.plotly_chart(figures.training_curves(run.record.get("history", {}), marker=epoch),
                 key="inspect_curves")
+st.caption("How to read it: loss (lower is better) and accuracy (higher is better) after each epoch, on "
+           "the training images and on the validation images held out; the vertical line marks the "
+           "epoch shown below. A validation curve that turns back while the training one keeps "
+           "improving is overfitting.")
 components.training_notices(run.record.get("history", {}), ended=True)
 
 st.subheader(f"Confusion matrix after epoch {epoch}")

@@ -14,6 +14,9 @@ st.markdown(
     "validation accuracy. The statistics come from the training images only, and travel inside "
     "every saved model."
 )
+st.caption("How to read it: the training images' mean gray level at each pixel (left) and its standard "
+           "deviation (right), on one colour scale: the border is near 0 in both, which is why the "
+           "deviation needs its floor.")
 st.plotly_chart(figures.image_grid(
     [mean, std], ["per-pixel mean", "per-pixel std"], columns=2, zmax=float(max(mean.max(), std.max())),
     colour_scale="viridis",
