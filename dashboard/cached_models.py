@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import audit, embedding, evaluation, inspection, runs, saliency
+from core import audit, embedding, evaluation, inspection, robustness, runs, saliency
 from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
 from dashboard import classroom
 from dashboard.cached_data import (
@@ -139,3 +139,33 @@ def saliency_maps(run_id: str, epoch: int | None, image: np.ndarray, target: int
     trained = saliency.saliency_map(model_at(run_id, epoch), image, target, method, baseline)
     random = saliency.saliency_map(reinitialised_model(run_id, epoch), image, target, method, baseline)
     return trained, random
+
+
+def _test_sample(run_id: str, sample: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `sample` test digits the pages show, and their labels."""
+    images, labels = run_split(run_id, "test")
+    return images[:sample], labels[:sample]
+
+
+@per_shown_test_set(show_spinner="Distorting the digits and reading them...", max_entries=64)
+def distortion_curve(run_id: str, kind: str, sample: int) -> list[tuple[float, float]]:
+    """A run's accuracy at each strength of a distortion, on the first `sample` test digits."""
+    model = run_model(run_id)
+    return robustness.strength_curve(lambda batch: predict_probabilities(model, batch),
+                                     *_test_sample(run_id, sample), kind)
+
+
+@per_shown_test_set(show_spinner="Making adversarial digits...", max_entries=32)
+def attack_curve(run_id: str, steps: int, sample: int) -> list[tuple[float, float]]:
+    """A run's accuracy under FGSM (1 step) or PGD at each epsilon, on the first `sample` test digits."""
+    model = run_model(run_id)
+    return robustness.attack_curve(model, lambda batch: predict_probabilities(model, batch),
+                                   *_test_sample(run_id, sample), steps)
+
+
+@per_shown_test_set(show_spinner="Searching the smallest change that fools it...", max_entries=64)
+def smallest_flip(run_id: str, index: int) -> robustness.Flip | None:
+    model = run_model(run_id)
+    images, labels = _test_sample(run_id, index + 1)
+    return robustness.smallest_flip(model, lambda batch: predict_probabilities(model, batch), images[index],
+                                    int(labels[index]))

@@ -317,3 +317,13 @@ def label_histogram(labels: np.ndarray) -> go.Figure:
     figure.update_layout(xaxis=dict(title="label", dtick=1), yaxis_title="images", height=260,
                          margin=dict(t=10, b=10))
     return figure
+
+
+def accuracy_curves(curves: dict[str, list[tuple[float, float]]], x_title: str) -> go.Figure:
+    """Accuracy against a strength (a distortion's, an attack's epsilon), one line per run."""
+    figure = go.Figure([go.Scatter(x=[x for x, _ in points], y=[y for _, y in points], name=for_plotly(name),
+                                   mode="lines+markers", hovertemplate="%{x}: %{y:.1%}<extra></extra>")
+                        for name, points in curves.items()])
+    figure.update_layout(xaxis_title=x_title, yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1.02]),
+                         height=380, margin=dict(t=TOP_MARGIN, b=10), legend=dict(orientation="h", y=-0.25))
+    return figure

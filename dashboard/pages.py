@@ -21,6 +21,7 @@ SEARCH = "views/search.py"
 EVALUATE = "views/evaluate.py"
 REPLAY = "views/inspect_training.py"
 INSIDE = "views/inspect_inside.py"
+ROBUSTNESS = "views/robustness.py"
 DRAW = "views/draw.py"
 NO_DATA = "views/no_data.py"
 JOIN = "views/join.py"
@@ -54,6 +55,7 @@ def navigation(class_mode: bool = False) -> dict[str, list]:
             st.Page(EVALUATE, title="Evaluate", icon=":material/grid_on:"),
             st.Page(REPLAY, title="Replay training", icon=":material/replay:"),
             st.Page(INSIDE, title="Inside the network", icon=":material/neurology:"),
+            st.Page(ROBUSTNESS, title="Robustness", icon=":material/shield:"),
             st.Page(DRAW, title="Draw", icon=":material/draw:"),
         ],
     }

@@ -1,0 +1,182 @@
+"""How robust a network is: distortions of the test digits at a strength you dial, and adversarial
+digits (FGSM and PGD, L-infinity) made from the gradients of the network's own logits.
+
+Images are raw 28x28 gray levels 0..255 (uint8), as the models take them. A strength of 0 changes
+nothing; every random choice comes from a seed, so the same call gives the same digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+
+@dataclass(frozen=True)
+class Distortion:
+    unit: str  # how its strength is said
+    strengths: tuple[float, ...]  # the curve's points, from none to strong
+    what: str  # what it does, in words
+
+
+DISTORTIONS = {
+    "rotation": Distortion("degrees", (-60, -45, -30, -15, 0, 15, 30, 45, 60),
+                           "turned about the image's centre"),
+    "shift": Distortion("pixels", (0, 1, 2, 3, 4, 5, 6, 7, 8),
+                        "moved this far in a random direction (one per digit)"),
+    "scale": Distortion("times", (0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5),
+                        "shrunk or enlarged about the image's centre"),
+    "thickness": Distortion("pixels", (-1.5, -1.0, -0.5, -0.25, 0, 0.25, 0.5, 1.0, 1.5),
+                            "strokes thinned (below 0) or thickened (above), at 4x resolution"),
+    "noise": Distortion("gray levels", (0, 16, 32, 48, 64, 80, 96, 112, 128),
+                        "Gaussian noise of this standard deviation added to every pixel"),
+    "blur": Distortion("pixels", (0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0), "Gaussian blur of this radius"),
+    "contrast": Distortion("of the ink", (1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05),
+                           "the ink faded to this share of its gray level"),
+}
+NEUTRAL = {"rotation": 0, "shift": 0, "scale": 1.0, "thickness": 0, "noise": 0, "blur": 0, "contrast": 1.0}
+EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # of the full scale: 0.1 is 25.5 gray levels
+PGD_STEPS = 20
+UPSAMPLE = 4  # thickness is changed at 4x resolution, so that fractions of a pixel exist
+
+
+def distort(images: np.ndarray, kind: str, strength: float, seed: int = 0) -> np.ndarray:
+    """`images` (n, 28, 28) uint8 under distortion `kind` at `strength`; uint8 again."""
+    if kind not in DISTORTIONS:
+        raise ValueError(f"unknown distortion {kind!r}: choose one of {', '.join(DISTORTIONS)}")
+    pictures = np.asarray(images, dtype=np.float32)
+    if strength == NEUTRAL[kind]:
+        return np.asarray(images, dtype=np.uint8).copy()
+    rng = np.random.default_rng(seed)
+    if kind == "rotation":
+        out = ndimage.rotate(pictures, strength, axes=(2, 1), reshape=False, order=1)
+    elif kind == "shift":
+        angles = rng.uniform(0, 2 * np.pi, len(pictures))
+        out = np.stack([ndimage.shift(picture, (strength * np.sin(a), strength * np.cos(a)), order=1)
+                        for picture, a in zip(pictures, angles)])
+    elif kind == "scale":
+        centre = (np.array(pictures.shape[1:]) - 1) / 2
+        matrix = np.eye(2) / strength  # output pixel -> input pixel
+        out = np.stack([ndimage.affine_transform(picture, matrix, offset=centre - matrix @ centre, order=1)
+                        for picture in pictures])
+    elif kind == "thickness":
+        out = _thickness(pictures, strength)
+    elif kind == "noise":
+        out = pictures + rng.normal(0, strength, pictures.shape)
+    elif kind == "blur":
+        out = ndimage.gaussian_filter(pictures, sigma=(0, strength, strength))
+    else:  # contrast
+        out = pictures * strength
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _thickness(pictures: np.ndarray, pixels: float) -> np.ndarray:
+    """Grey dilation (thicker) or erosion (thinner) by a disc of `pixels` radius, at 4x resolution."""
+    radius = abs(pixels) * UPSAMPLE
+    side = int(np.ceil(radius))
+    y, x = np.mgrid[-side:side + 1, -side:side + 1]
+    disc = x ** 2 + y ** 2 <= radius ** 2
+    grow = ndimage.grey_dilation if pixels > 0 else ndimage.grey_erosion
+    out = []
+    for picture in pictures:
+        large = ndimage.zoom(picture, UPSAMPLE, order=1)
+        changed = grow(large, footprint=disc)
+        out.append(changed.reshape(28, UPSAMPLE, 28, UPSAMPLE).mean(axis=(1, 3)))
+    return np.stack(out)
+
+
+def accuracy(predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, labels: np.ndarray) -> float:
+    """The share read right; `predict` gives class probabilities for raw uint8 images."""
+    return float((predict(images).argmax(axis=1) == labels).mean())
+
+
+def strength_curve(predict, images: np.ndarray, labels: np.ndarray, kind: str,
+                   seed: int = 0) -> list[tuple[float, float]]:
+    """(strength, accuracy) at each of the distortion's strengths, on the same digits."""
+    return [(strength, accuracy(predict, distort(images, kind, strength, seed), labels))
+            for strength in DISTORTIONS[kind].strengths]
+
+
+# --- adversarial digits ----------------------------------------------------------------------------
+def logits_of(model) -> Callable:
+    """The network's logits (its output before the softmax) for float images 0..255: the gradients
+    of a softmax's output vanish where the network is sure, those of its logits do not."""
+    import keras
+    import tensorflow as tf
+
+    output = model.get_layer("digit")
+    features = keras.Model(model.inputs, output.input)
+
+    def logits(images):
+        return tf.matmul(features(images, training=False), output.kernel) + output.bias
+
+    return logits
+
+
+def attack(model, images: np.ndarray, labels: np.ndarray, epsilon: float, steps: int = 1,
+           batch_size: int = 1000) -> np.ndarray:
+    """Adversarial versions of `images` within `epsilon` (share of the full scale) of each pixel:
+    FGSM with steps=1 (one step of epsilon), PGD otherwise (`steps` steps of 2.5 epsilon / steps,
+    each projected back into the epsilon box). Gray levels stay in 0..255; uint8 out."""
+    if epsilon <= 0:
+        return np.asarray(images, dtype=np.uint8).copy()
+    return np.concatenate([_attack(logits_of(model), images[start:start + batch_size],
+                                   labels[start:start + batch_size], epsilon * 255.0, steps)
+                           for start in range(0, len(images), batch_size)])
+
+
+def _attack(logits, images: np.ndarray, labels: np.ndarray, bound: float, steps: int) -> np.ndarray:
+    import tensorflow as tf
+
+    original = tf.constant(images, tf.float32)
+    targets = tf.constant(labels, tf.int64)
+    step = bound if steps == 1 else 2.5 * bound / steps
+    adversarial = original
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            tape.watch(adversarial)
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(targets, logits(adversarial)))
+        moved = adversarial + step * tf.sign(tape.gradient(loss, adversarial))
+        within = tf.clip_by_value(moved, original - bound, original + bound)
+        adversarial = tf.clip_by_value(within, 0.0, 255.0)
+    # rounded to gray levels, as an image is; never past the bound
+    return np.clip(np.rint(adversarial.numpy()), np.maximum(images - bound, 0), np.minimum(
+        images.astype(np.float32) + bound, 255)).astype(np.uint8)
+
+
+def attack_curve(model, predict, images: np.ndarray, labels: np.ndarray, steps: int = 1,
+                 epsilons=EPSILONS) -> list[tuple[float, float]]:
+    """(epsilon, accuracy under the attack) at each epsilon, on the same digits."""
+    return [(epsilon, accuracy(predict, attack(model, images, labels, epsilon, steps), labels))
+            for epsilon in epsilons]
+
+
+@dataclass(frozen=True)
+class Flip:
+    epsilon: float  # the smallest found (None: none up to the largest tried)
+    adversarial: np.ndarray  # the digit at that epsilon (uint8)
+    read_as: int
+
+
+def smallest_flip(model, predict, image: np.ndarray, label: int, steps: int = PGD_STEPS,
+                  largest: float = 0.3, precision: float = 0.005) -> Flip | None:
+    """The smallest epsilon (to `precision`, by bisection) at which the attack makes the network read
+    `image` as another digit than `label`; None if even `largest` does not."""
+    def tried(epsilon):
+        adversarial = attack(model, image[None], np.array([label]), epsilon, steps)
+        return adversarial[0], int(predict(adversarial).argmax(axis=1)[0])
+
+    adversarial, read = tried(largest)
+    if read == label:
+        return None
+    low, high = 0.0, largest
+    while high - low > precision:
+        middle = (low + high) / 2
+        candidate, answer = tried(middle)
+        if answer != label:
+            high, adversarial, read = middle, candidate, answer
+        else:
+            low = middle
+    return Flip(round(high, 4), adversarial, read)
