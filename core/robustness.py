@@ -29,7 +29,8 @@ DISTORTIONS = {
     "scale": Distortion("times", (0.5, 0.625, 0.75, 0.875, 1.0, 1.125, 1.25, 1.375, 1.5),
                         "shrunk or enlarged about the image's centre"),
     "thickness": Distortion("pixels", (-1.5, -1.0, -0.5, -0.25, 0, 0.25, 0.5, 1.0, 1.5),
-                            "strokes thinned (below 0) or thickened (above), at 4x resolution"),
+                            "strokes thinned (below 0) or thickened (above) by an octagonal pen, at 4x "
+                            "resolution"),
     "noise": Distortion("gray levels", (0, 16, 32, 48, 64, 80, 96, 112, 128),
                         "Gaussian noise of this standard deviation added to every pixel"),
     "blur": Distortion("pixels", (0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0), "Gaussian blur of this radius"),
@@ -72,19 +73,33 @@ def distort(images: np.ndarray, kind: str, strength: float, seed: int = 0) -> np
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def bend(image: np.ndarray, rotation: float = 0.0, right: float = 0.0, down: float = 0.0,
+         thickness: float = 0.0) -> np.ndarray:
+    """One 28x28 digit turned (degrees), thickened (pixels) and moved (pixels right and down), as the
+    Draw page's sliders ask; uint8."""
+    out = distort(distort(image[None], "rotation", rotation), "thickness", thickness)[0]
+    if right or down:
+        out = np.clip(np.rint(ndimage.shift(out.astype(np.float32), (down, right), order=1)), 0, 255)
+    return out.astype(np.uint8)
+
+
 def _thickness(pictures: np.ndarray, pixels: float) -> np.ndarray:
-    """Grey dilation (thicker) or erosion (thinner) by a disc of `pixels` radius, at 4x resolution."""
+    """Grey dilation (thicker) or erosion (thinner) by a pen of `pixels` radius, at 4x resolution.
+    The pen is an octagon, the union of three rectangles: flat filters over rectangles are
+    separable, so that 10,000 digits take a second where a round pen took ten."""
     radius = abs(pixels) * UPSAMPLE
-    side = int(np.ceil(radius))
-    y, x = np.mgrid[-side:side + 1, -side:side + 1]
-    disc = x ** 2 + y ** 2 <= radius ** 2
-    grow = ndimage.grey_dilation if pixels > 0 else ndimage.grey_erosion
+    pens = [(radius, radius / 3), (radius / 3, radius), (0.7 * radius, 0.7 * radius)]
+    sizes = [(1, 2 * int(round(h)) + 1, 2 * int(round(w)) + 1) for h, w in pens]
+    # dilation by a union of pens is the largest of the dilations; erosion, the smallest erosion
+    flat, pick = (ndimage.maximum_filter, np.maximum) if pixels > 0 else (ndimage.minimum_filter, np.minimum)
     out = []
-    for picture in pictures:
-        large = ndimage.zoom(picture, UPSAMPLE, order=1)
-        changed = grow(large, footprint=disc)
-        out.append(changed.reshape(28, UPSAMPLE, 28, UPSAMPLE).mean(axis=(1, 3)))
-    return np.stack(out)
+    for start in range(0, len(pictures), 256):  # a batch at 4x stays small in memory
+        large = np.repeat(np.repeat(pictures[start:start + 256], UPSAMPLE, axis=1), UPSAMPLE, axis=2)
+        changed = flat(large, size=sizes[0])
+        for size in sizes[1:]:
+            changed = pick(changed, flat(large, size=size))
+        out.append(changed.reshape(len(large), 28, UPSAMPLE, 28, UPSAMPLE).mean(axis=(2, 4)))
+    return np.concatenate(out)
 
 
 def accuracy(predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, labels: np.ndarray) -> float:

@@ -1,6 +1,7 @@
 """Drawing on the real canvas in headless Chromium: strokes are read, Clear empties, uploads work."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from harness.browser import (
     dashboard_in_chromium,
     open_from_navigation,
     page_errors,
+    press_slider,
     wait_until_idle,
 )
 from tests.conftest import tiny_config
@@ -44,6 +46,12 @@ def test_draw_read_clear_and_upload(real_mnist, tmp_path):
         wait_until_idle(page)
         page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot .main-svg")
         assert "Top 3:" in page.inner_text("[data-testid='stMain']")
+        assert page_errors(page) == []
+        page.get_by_text(re.compile(r"Read as \d \(\d+%\)")).wait_for(timeout=30_000)  # bent: not yet
+        press_slider(page, "Thicker strokes (pixels)", "End")  # the same digit, its strokes thickened
+        thumb = page.locator(".st-key-bend-thickness [data-testid='stSliderThumbValue']")
+        assert thumb.inner_text().startswith("1.5")
+        page.get_by_text(re.compile(r"Read as \d \(\d+%\)")).wait_for(timeout=30_000)
         assert page_errors(page) == []
         page.screenshot(path="test-artifacts/draw.png")
 

@@ -131,3 +131,14 @@ def test_the_robustness_page_compares_runs_and_finds_a_fooling_change(runs_folde
     assert "The digit: a 7" in captions  # the first test digit
     assert any(caption.startswith("Read as") for caption in captions) or any(
         "does not change" in info.value for info in app.info)
+
+
+def test_bending_one_digit_turns_moves_and_thickens_it(digits):
+    images, _ = digits
+    digit = images[0]
+    assert np.array_equal(robustness.bend(digit), digit)
+    moved = robustness.bend(digit, right=4, down=-2).astype(float)
+    assert np.allclose(centre_of_ink(moved) - centre_of_ink(digit.astype(float)), (-2, 4), atol=0.3)
+    assert robustness.bend(digit, thickness=1.0).astype(float).sum() > digit.astype(float).sum()
+    turned = robustness.distort(digit[None], "rotation", 30)[0]
+    assert np.array_equal(robustness.bend(digit, rotation=30), turned)

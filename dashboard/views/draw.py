@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from core import architecture, drawing, run_records, runs
+from core import architecture, drawing, robustness, run_records, runs
 from core.architecture import predict_probabilities
 from core.jobs import Refused
 from core.status import ACTIVE
@@ -103,6 +103,24 @@ st.subheader("What the network sees")
 st.caption("The 28x28 image it receives" + (" (plain resize)" if plain else
            ": cropped to the ink, fitted in a 20x20 box, centred by its centre of mass") + ".")
 st.image(figures.enlarged(seen, 6), width=168)
+
+st.subheader("Bend your digit")
+st.caption("Turn it, move it, thicken or thin its strokes: where does the network stop reading it? "
+           "(The Robustness page does this to 10,000 test digits at once.)")
+turn, move, thick = st.columns(3)
+bent = robustness.bend(
+    seen, rotation=turn.slider("Turn (degrees)", -60, 60, 0, 5, key="bend-turn",
+                               help="Positive turns it anticlockwise. Networks trained on upright digits "
+                                    "usually hold to about 15 to 30 degrees."),
+    right=move.slider("Move right (pixels)", -8, 8, 0, key="bend-right",
+                      help="MNIST centres every digit: a convnet forgives a few pixels, an MLP much less."),
+    thickness=thick.slider("Thicker strokes (pixels)", -1.5, 1.5, 0.0, 0.25, key="bend-thickness",
+                           help="Below 0 thins the strokes, above thickens them (at 4x resolution)."))
+reading = predict_probabilities(model, bent[None])[0]
+shown, bars = st.columns([1, 3])
+shown.image(figures.enlarged(bent, 5), width=140,
+            caption=f"Read as {int(reading.argmax())} ({reading.max():.0%})")
+bars.plotly_chart(figures.probability_bars(reading), key="bent-probabilities")
 
 st.subheader("The training images nearest to it")
 x_train, y_train = cached_data.images_and_labels("train")
