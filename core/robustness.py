@@ -170,7 +170,7 @@ def attack_curve(model, predict, images: np.ndarray, labels: np.ndarray, steps: 
 
 @dataclass(frozen=True)
 class Flip:
-    epsilon: float  # the smallest found (None: none up to the largest tried)
+    epsilon: float  # the smallest found, to the bisection's precision
     adversarial: np.ndarray  # the digit at that epsilon (uint8)
     read_as: int
 

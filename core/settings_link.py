@@ -114,11 +114,9 @@ def _choice(raw: str, allowed) -> str:
 
 
 def _flag(raw: str) -> bool:
-    return {"1": True, "0": False}[raw] if raw in ("0", "1") else _refuse("0 or 1")
-
-
-def _refuse(what: str):
-    raise ValueError(f"expected {what}")
+    if raw not in ("0", "1"):
+        raise ValueError("expected 0 or 1")
+    return raw == "1"
 
 
 def _dense(raw: str) -> list[DenseLayer]:
