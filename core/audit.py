@@ -82,11 +82,13 @@ def cross_validated_probabilities(fold_runs: list[runs.Run], validation_probabil
     if len(folds) != 1 or (k := folds.pop()) < 2 or sorted(c.hyper.fold for c in configs) != list(range(k)):
         raise ValueError("these runs are not the complete folds of one cross-validation")
     first = configs[0].hyper
-    if any((c.hyper.train_images, c.hyper.seed) != (first.train_images, first.seed) for c in configs):
+    if any((c.hyper.train_images, c.hyper.split_by()) != (first.train_images, first.split_by())
+           for c in configs):
         raise ValueError("the folds were cut from different images (another seed or slice)")
     result = np.zeros((first.train_images, 10))
     for config, probabilities in zip(configs, validation_probabilities):
-        _, held_out = preprocessing.split_indices(first.train_images, 0.1, first.seed, k, config.hyper.fold)
+        _, held_out = preprocessing.split_indices(first.train_images, 0.1, first.split_by(), k,
+                                                  config.hyper.fold)
         if len(held_out) != len(probabilities):
             raise ValueError("a fold's probabilities do not match its validation images")
         result[held_out] = probabilities

@@ -9,7 +9,7 @@ cannot become code.
 
 from __future__ import annotations
 
-from core.architecture import TrainingConfig, cost
+from core.architecture import TrainingConfig, augmentation, cost
 from core.architecture.config import WITH_BETAS
 from core.preprocessing import STD_FLOOR
 
@@ -34,7 +34,8 @@ from keras import layers
 SETTINGS = '''
 # --- the settings ----------------------------------------------------------------------------------
 NAME = {name}
-SEED = {seed}  # the split, the initial weights, the shifts: the same seed gives the same training
+SEED = {seed}  # the initial weights, the shuffling, the random changes: the same seed, the same training
+SPLIT_SEED = {split_seed}  # which of the images are held out for validation
 TRAIN_IMAGES = {train_images}  # the first N of MNIST's 60,000 training images, before the split
 {split_settings}
 BATCH_SIZE = {batch_size}
@@ -56,7 +57,7 @@ def load_mnist():
 
 x_all, y_all, x_test, y_test = load_mnist()
 keras.utils.set_random_seed(SEED)
-order = np.random.default_rng(SEED).permutation(TRAIN_IMAGES)  # a seeded shuffle of the first N
+order = np.random.default_rng(SPLIT_SEED).permutation(TRAIN_IMAGES)  # a seeded shuffle of the first N
 {split_code}
 x_train, y_train = x_all[train_index], y_all[train_index]
 x_validation, y_validation = x_all[validation_index], y_all[validation_index]
@@ -108,7 +109,8 @@ def sections(config: TrainingConfig, name: str = "", run_id: str = "") -> list[t
                            from_run=f" (run {_docstring_safe(run_id)})" if run_id else "",
                            description=_docstring_safe(config.describe()),
                            file=_file_name(name or config.preset))
-    settings = SETTINGS.format(name=repr(title), seed=hyper.seed, train_images=hyper.train_images,
+    settings = SETTINGS.format(name=repr(title), seed=hyper.seed, split_seed=hyper.split_by(),
+                               train_images=hyper.train_images,
                                split_settings=split_settings, batch_size=hyper.batch_size,
                                epochs=hyper.epochs, patience=hyper.patience, std_floor=STD_FLOOR)
     data = DATA.format(split_code=FOLD_SPLIT if folds else RANDOM_SPLIT)
@@ -123,12 +125,14 @@ def _network(config: TrainingConfig) -> str:
     hyper = config.hyper
     lines = ["", "# --- the network " + "-" * 82,
              "inputs = keras.Input(shape=(28, 28), name=\"pixels\")", "x = inputs"]
-    if hyper.shift:
-        lines += [f"# during training only, each image moves by up to {hyper.shift:.0%} of its side "
-                  "(more handwriting than MNIST holds)",
-                  "x = layers.Reshape((28, 28, 1))(x)",
-                  f"x = layers.RandomTranslation({hyper.shift!r}, {hyper.shift!r}, fill_mode=\"constant\", "
-                  "fill_value=0.0)(x)", "x = layers.Reshape((28, 28))(x)"]
+    if steps := augmentation(hyper):
+        lines += ["# during training only, each image is changed at random (more handwriting than MNIST",
+                  "# holds):",
+                  "x = layers.Reshape((28, 28, 1))(x)"]
+        for layer, arguments, _, said in steps:
+            written = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+            lines += [f"x = layers.{layer}({written})(x)  # {said}"]
+        lines += ["x = layers.Reshape((28, 28))(x)"]
     lines += ["# the standardisation is the model's first layer: a saved model takes raw pixels",
               "x = layers.Normalization(axis=(1, 2), mean=pixel_mean, variance=np.square(pixel_std))(x)"]
     if config.conv or config.reduction != "none":

@@ -51,11 +51,12 @@ def validation_count(train_images: int, validation_fraction: float, folds: int =
 def training_split(images: np.ndarray, labels: np.ndarray, hyper
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(x_train, y_train, x_validation, y_validation) of a run with hyperparameters `hyper`
-    (architecture.Hyperparameters): its first `train_images` images, split at random by `seed`, or,
+    (architecture.Hyperparameters): its first `train_images` images, split at random by its split
+    seed (`split_by`), or,
     with `folds` >= 2, with fold number `fold` as the validation split. The one place that says
     which images a run trained and validated on."""
     train_index, validation_index = split_indices(hyper.train_images, hyper.validation_fraction,
-                                                  hyper.seed, hyper.folds, hyper.fold)
+                                                  hyper.split_by(), hyper.folds, hyper.fold)
     return images[train_index], labels[train_index], images[validation_index], labels[validation_index]
 
 

@@ -7,6 +7,7 @@ nothing; every random choice comes from a seed, so the same call gives the same 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ NEUTRAL = {"rotation": 0, "shift": 0, "scale": 1.0, "thickness": 0, "noise": 0, 
 EPSILONS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)  # of the full scale: 0.1 is 25.5 gray levels
 PGD_STEPS = 20
 UPSAMPLE = 4  # thickness is changed at 4x resolution, so that fractions of a pixel exist
+# "Train it again with these distortions": random changes of each training image (the training
+# configuration's augmentation fields), strong enough to matter, mild enough to keep a 6 from a 9
+AUGMENTATION = {"rotation": 15.0, "shift": 0.1, "scale": 0.1, "noise": 24.0}
 
 
 def distort(images: np.ndarray, kind: str, strength: float, seed: int = 0) -> np.ndarray:
@@ -195,3 +199,20 @@ def smallest_flip(model, predict, image: np.ndarray, label: int, steps: int = PG
         else:
             low = middle
     return Flip(round(high, 4), adversarial, read)
+
+
+def augmented(config, changes: dict[str, float] | None = None):
+    """`config` (a TrainingConfig) again, its network and settings whole, with random changes of the
+    training images on: AUGMENTATION's, or `changes`."""
+    hyper = dataclasses.replace(config.hyper, **(AUGMENTATION if changes is None else changes))
+    return dataclasses.replace(config, hyper=hyper)
+
+
+def retrained_from(child, parent) -> bool:
+    """Whether configuration `child` is `parent`'s network and settings trained again with random
+    changes of the images (and perhaps another seed)."""
+    def bare(config):
+        plain = augmented(config, {name: 0.0 for name in AUGMENTATION})
+        return dataclasses.replace(plain, preset="", hyper=dataclasses.replace(plain.hyper, seed=0))
+
+    return child.hyper.augmented() and bare(child) == bare(parent)

@@ -241,6 +241,16 @@ def rename_run(run_id: str, new_name: str, root: Path | None = None, owner: str 
     return Run(run.id, run.folder, run.status, record)
 
 
+def record_test(run: Run, answers: np.ndarray, labels: np.ndarray, **said) -> Run:
+    """Keep a run's answers on the test set and its test accuracy, for a run saved without them (a
+    search trial, tested once it was chosen); `said` adds to its record (why it was tested)."""
+    answers = np.asarray(answers, dtype=np.uint8)
+    files.atomic_write(run.folder / TEST_ANSWERS, lambda stream: np.save(stream, answers))
+    record = {**run.record, "test_accuracy": float((answers == labels).mean()), **said}
+    _write_json(run.folder / RECORD_FILE, record)
+    return Run(run.id, run.folder, run.status, record)
+
+
 def delete_run(run_id: str, root: Path | None = None, owner: str | None = None) -> None:
     """Delete a run's folder; with `owner`, only if that owner made it."""
     folder = run_folder(run_id, root)

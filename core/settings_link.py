@@ -29,7 +29,8 @@ from core.architecture import (
 PRESET = "p"
 HYPER = {"opt": "optimizer", "lr": "learning_rate", "b1": "beta_1", "b2": "beta_2", "bs": "batch_size",
          "ep": "epochs", "sch": "schedule", "dec": "lr_decay", "wu": "warmup", "ls": "label_smoothing",
-         "sh": "shift", "val": "validation_fraction", "pat": "patience", "seed": "seed", "n": "train_images"}
+         "sh": "shift", "rot": "rotation", "sc": "scale", "noi": "noise", "val": "validation_fraction",
+         "pat": "patience", "seed": "seed", "ss": "split_seed", "n": "train_images"}
 NETWORK = {"in": "reduction", "c": "conv", "gp": "global_pool", "d": "dense"}
 
 
@@ -87,7 +88,7 @@ def _with(config: TrainingConfig, short: str, raw: str) -> TrainingConfig:
         name = NETWORK[short]
         return dataclasses.replace(config, **{name: _READ[name](raw)})
     name = HYPER[short]
-    kind = type(getattr(Hyperparameters(), name))
+    kind = int if name == "split_seed" else type(getattr(Hyperparameters(), name))  # None by default
     value = _choice(raw, {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}[name]) if kind is str \
         else _number(raw, kind)
     return dataclasses.replace(config, hyper=dataclasses.replace(config.hyper, **{name: value}))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core import preprocessing, runs
+from core import preprocessing, run_records, runs
 from core.architecture import build_model, predict_probabilities, targets
 from core.data import Mnist
 from core.jobs import FINISHING, TRAINING, Progress, TrainingJob
@@ -123,8 +123,7 @@ def _fit_and_save(job: TrainingJob, data: Mnist, root: Path, model, splits: tupl
         status = Status.STOPPED if job.stop_requested else Status.FINISHED
         _, validation_accuracy = model.evaluate(x_validation, y_validation, batch_size=VALIDATION_BATCH,
                                                 verbose=0)
-        answers = test_answers(model, data.x_test)
-        test_accuracy = float((answers == data.y_test).mean())
+        answers, test_accuracy = _tested(job, model, data)
     record = _record(job, model, progress, status, (validation_accuracy, test_accuracy), splits)
     record |= {"early_stopping": _early_stopping_record(early_stopping, progress),
                "training_seconds": training_seconds, "dataset": data.source}
@@ -159,8 +158,7 @@ def keep_finished_epochs(job: TrainingJob, data: Mnist, epochs_folder: Path, rea
     runs.load_epoch_weights(saved[kept - 1], model)
     _, validation_accuracy = model.evaluate(splits[2], targets(config, splits[3]),
                                             batch_size=VALIDATION_BATCH, verbose=0)
-    answers = test_answers(model, data.x_test)
-    test_accuracy = float((answers == data.y_test).mean())
+    answers, test_accuracy = _tested(job, model, data)
     progress = job.progress()
     record = _record(job, model, progress, Status.STOPPED, (validation_accuracy, test_accuracy), splits)
     record |= {"early_stopping": None, "training_seconds": float(sum(progress.epoch_seconds)),
@@ -169,6 +167,21 @@ def keep_finished_epochs(job: TrainingJob, data: Mnist, epochs_folder: Path, rea
     run = runs.save_run(model, record, root, epochs=epochs_folder, test_answers=answers)
     logger.info("training #%s kept as run %s: %s", job.id, run.id, record["message"])
     return run
+
+
+def reads_test(job: TrainingJob) -> bool:
+    """Whether a training ends by reading the test set: every one but a search trial's. A search
+    chooses on validation, and only the network it chose is tested, once (core.search.test_chosen):
+    a trial's test score would be one more number to pick by."""
+    return not (job.tag or "").startswith(run_records.SEARCH_TAG)
+
+
+def _tested(job: TrainingJob, model, data: Mnist) -> tuple[np.ndarray | None, float | None]:
+    """(the model's answers on the test set, its test accuracy), or (None, None) for a search trial."""
+    if not reads_test(job):
+        return None, None
+    answers = test_answers(model, data.x_test)
+    return answers, float((answers == data.y_test).mean())
 
 
 def test_answers(model, x_test) -> np.ndarray:

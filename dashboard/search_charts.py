@@ -30,7 +30,7 @@ def pareto_figure(study):
         numbers = [json.loads(text.replace("<br>", "\n"))["number"] for text in trace.text or ()]
         trace.customdata = numbers
         # one line per point instead of Optuna's JSON of the trial (30 lines, host and folders in it)
-        trace.text = [hover_line(trials[number]) for number in numbers]
+        trace.text = [hover_line(study, trials[number]) for number in numbers]
         trace.hovertemplate = "%{text}<extra></extra>"
         # Optuna colours points by trial number (the first one white, invisible): front red, others gray
         trace.marker.update(color=[FRONT_RED if number in front else "#9e9e9e" for number in numbers],
@@ -47,16 +47,16 @@ def pareto_figure(study):
     return figure
 
 
-def test_accuracy(trial) -> float | None:
-    """A trial's test accuracy as it may be shown (its run's public half, while a challenge hides
-    the other half)."""
-    attrs = trial.user_attrs
-    return classroom.test_report().accuracy_of(attrs.get("run_id"), attrs.get("test_accuracy"))
+def test_accuracy(study, trial) -> float | None:
+    """A trial's test accuracy as it may be shown: None until it was chosen and tested; its run's
+    public half while a challenge hides the other half."""
+    return classroom.test_report().accuracy_of(trial.user_attrs.get("run_id"),
+                                               search.tested(study).get(str(trial.number)))
 
 
-def hover_line(trial) -> str:
+def hover_line(study, trial) -> str:
     """A trial in one line: its number, architecture, size and accuracies."""
-    test = test_accuracy(trial)
+    test = test_accuracy(study, trial)
     return for_plotly(f"#{trial.number}: {trial.user_attrs.get('architecture', '')}, "
                       f"{trial.values[1]:,.0f} parameters, {trial.values[0]:.2%} validation"
                       + (f", {test:.2%} test" if isinstance(test, (int, float)) else ""))

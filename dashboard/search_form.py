@@ -75,11 +75,16 @@ def _folded_choices(space: search.SearchSpace) -> search.SearchSpace:
                                       "that reaches a target need not spend minutes on big ones.")
         seed = columns[3].number_input("Seed", 0, 2**31 - 1, 0, key="search-seed",
                                        help="The same seed draws the same trials.")
+        rotations = columns[0].multiselect("Random rotations (degrees)", list(search.ROTATIONS), [0.0],
+                                           key="search-rotations", help=SEARCH["rotations"])
+        split_seed = columns[3].number_input("Split seed", 0, 2**31 - 1, 0, key="search-split-seed",
+                                             help=SEARCH["split_seed"])
         cost_cap = columns[2].number_input(
             "Multiply-add cap per image (0: none)", 0, 10**10, 0, 50_000, key="search-cost-cap",
             help="Costlier networks are not trained: a trial's minutes grow with its multiply-adds "
                  "(a convnet that never pools can take several times as long as one that does).")
     return dataclasses.replace(
         space, activations=activations, optimizers=optimizers, min_learning_rate=low, max_learning_rate=high,
-        batch_sizes=batches, shifts=shifts, label_smoothing=smoothing, max_parameters=int(cap),
+        batch_sizes=batches, shifts=shifts, rotations=rotations, label_smoothing=smoothing,
+        split_seed=int(split_seed), max_parameters=int(cap),
         max_multiply_adds=int(cost_cap), seed=int(seed))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import search
-from dashboard import classroom, components, search_charts
+from core import runs, search
+from dashboard import cached_data, classroom, components, search_charts
+from dashboard.text import said
 
 
 def show(study) -> None:
-    report = classroom.test_report()
+    report, space = classroom.test_report(), search.study_space(study)
     rows = [row | {"test accuracy": report.accuracy_of(row["run"], row["test accuracy"])}
             for row in search.trial_rows(study)]
     if report.hidden:
@@ -26,13 +27,14 @@ def show(study) -> None:
         "Smallest with validation accuracy ≥ (%)", 10.0, 100.0, 95.0, 0.5, key="search-target",
         help="Chosen on the validation images, as every choice here: the test set only reports how the "
              "chosen network does on digits no choice has seen.")
-    if smallest := search.smallest_reaching(study, target / 100, lambda trial: trial.values[0]):
-        tested = search_charts.test_accuracy(smallest)
-        columns[2].success(f"Trial #{smallest.number}: {smallest.user_attrs['architecture']}, "
-                           f"{smallest.values[1]:,.0f} parameters, {smallest.values[0]:.2%} validation"
-                           + (f" ({tested:.2%} test)" if tested is not None else ""))
+    if smallest := search.smallest_reaching(study, target / 100):
+        with columns[2]:
+            chosen(study, smallest)
     elif done:
         columns[2].caption("No result reaches it yet.")
+    st.caption(f"Every trial is scored on the same {space.validation_size():,} held-out training images "
+               + (f"(split seed {space.split_seed}); " if space.split_seed is not None else "; ")
+               + "the test set is read only for a network chosen here, once.")
     if front:
         st.subheader("Accuracy against size")
         st.caption(f"{len(front)} trial(s) on the Pareto front (red): no other trial is both more accurate "
@@ -55,3 +57,21 @@ def show(study) -> None:
                 tab.caption(figure)
             else:
                 tab.plotly_chart(figure)
+
+
+def chosen(study, trial) -> None:
+    """The network chosen on validation, and its test accuracy: read once, on request."""
+    tested = search_charts.test_accuracy(study, trial)
+    st.success(f"Trial #{trial.number}: {trial.user_attrs['architecture']}, {trial.values[1]:,.0f} "
+               f"parameters, {trial.values[0]:.2%} validation"
+               + (f", then **{tested:.2%} test**" if tested is not None else "")
+               + ". Chosen on validation" + (", reported on test." if tested is not None else "."))
+    if tested is None and st.button("Test it", key=f"test-{trial.number}", icon=":material/fact_check:",
+                                    help="Reads the test set for this network, once: a choice made on "
+                                         "validation, reported on digits no choice has seen."):
+        try:
+            search.test_chosen(study, trial, cached_data.whole_mnist())
+        except runs.RunError as problem:  # deleted, or trained on a machine whose runs are elsewhere
+            st.error(f"Its run cannot be read here: {said(problem)}")
+            return
+        st.rerun()

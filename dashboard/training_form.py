@@ -230,16 +230,28 @@ def _training_settings(hyper: Hyperparameters, defaults: Hyperparameters, preset
         max_value=0.25, step=0.05, help=HELP["shift"])), 4)
 
     left, right = st.columns(2)
-    hyper.validation_fraction = round(float(left.slider(
+    hyper.rotation = round(float(_tuned(
+        left, "Random rotation (degrees)", f"rotation-{preset}", defaults.rotation, min_value=0.0,
+        max_value=architecture.MAX_ROTATION, step=5.0, help=HELP["rotation"])), 2)
+    hyper.scale = round(float(_tuned(
+        right, "Random scale (share)", f"scale-{preset}", defaults.scale, min_value=0.0,
+        max_value=architecture.MAX_SCALE, step=0.05, help=HELP["scale"])), 4)
+
+    left, right = st.columns(2)
+    hyper.noise = round(float(_tuned(
+        left, "Random noise (gray levels)", f"noise-{preset}", defaults.noise, min_value=0.0,
+        max_value=architecture.MAX_NOISE, step=4.0, help=HELP["noise"])), 2)
+    hyper.validation_fraction = round(float(right.slider(
         "Validation fraction", 0.01, 0.5, defaults.validation_fraction, step=0.01,
         key=f"val-{preset}", help=HELP["validation_fraction"])), 2)
-    hyper.patience = int(right.number_input(
+    left, right = st.columns(2)
+    hyper.patience = int(left.number_input(
         "Early stopping patience (0 = off)", value=defaults.patience, min_value=0,
         max_value=architecture.MAX_PATIENCE, key=f"patience-{preset}", help=HELP["patience"]))
+    hyper.seed = int(right.number_input("Random seed", value=defaults.seed, min_value=0,
+                                        max_value=2**31 - 1, key=f"seed-{preset}", help=HELP["seed"]))
     left, right = st.columns(2)
-    hyper.seed = int(left.number_input("Random seed", value=defaults.seed, min_value=0,
-                                       max_value=2**31 - 1, key=f"seed-{preset}", help=HELP["seed"]))
-    hyper.train_images = int(right.number_input(
+    hyper.train_images = int(left.number_input(
         "Training images (the first N)", value=defaults.train_images, min_value=100,
         max_value=architecture.TRAIN_IMAGES, step=1000, key=f"images-{preset}",
         help=HELP["train_images"]))

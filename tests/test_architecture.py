@@ -298,6 +298,24 @@ def test_random_shifts_move_training_images_only():
     assert config.parameter_count() == model.count_params()
 
 
+def test_rotation_scale_and_noise_change_training_images_only_and_cost_no_parameters():
+    config = preset("given")
+    config.hyper.rotation, config.hyper.scale, config.hyper.noise = 30.0, 0.2, 40.0
+    model = build_model(config, *STATS)
+    assert [layer.name for layer in model.layers[2:7]] == [
+        "random_rotation", "random_scale", "to_0_1", "random_noise", "to_gray_levels"]
+    changed_input = __import__("keras").Model(model.input, model.get_layer("standardise").input)
+    images = np.zeros((32, 28, 28), np.float32)
+    images[:, 6:22, 13:15] = 255.0  # an upright bar: a turn or a zoom changes its pixels
+    unchanged = np.asarray(changed_input(images, training=False))
+    assert np.abs(unchanged - images).max() < 1e-3  # at inference: the same image (1/255 * 255)
+    changed = np.asarray(changed_input(images, training=True))
+    noise = changed[:, :3, :3]  # a corner no turn or zoom reaches: noise alone, of 40 gray levels
+    assert 30 < noise.std() < 50 and abs(noise.mean()) < 5
+    assert config.parameter_count() == model.count_params()
+    assert preset("given").hyper.augmented() is False and config.hyper.augmented()
+
+
 @pytest.mark.parametrize("reduction, side, parameters", [
     ("none", 28, 784 * 10 + 10 + 10 * 10 + 10), ("pool2", 14, 196 * 10 + 10 + 110),
     ("crop20", 20, 400 * 10 + 10 + 110)])

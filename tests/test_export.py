@@ -36,7 +36,18 @@ def small(name: str) -> architecture.TrainingConfig:
 @pytest.mark.parametrize("preset", list(architecture.PRESETS))
 def test_each_presets_program_trains_the_apps_network_to_the_apps_accuracy(preset, slice_npz, tmp_path,
                                                                           real_mnist):
-    config = small(preset)
+    _trains_like_the_app(small(preset), slice_npz, tmp_path, real_mnist)
+
+
+def test_the_program_changes_images_and_splits_as_the_app_does(slice_npz, tmp_path, real_mnist):
+    config = small("given")
+    config.hyper.rotation, config.hyper.scale, config.hyper.noise, config.hyper.shift = 15.0, 0.1, 24.0, 0.1
+    config.hyper.split_seed = 9
+    _trains_like_the_app(config, slice_npz, tmp_path, real_mnist)
+
+
+def _trains_like_the_app(config, slice_npz, tmp_path, real_mnist):
+    preset = config.preset
     program = tmp_path / "program.py"
     program.write_text(export.script(config, name=f"{preset} on a slice"))
     result = subprocess.run([sys.executable, str(program), str(slice_npz)], capture_output=True, text=True,

@@ -74,8 +74,18 @@ def test_a_finished_study_reopens_with_its_charts_and_target(real_mnist, runs_fo
     assert any(m.label == "Results" and m.value == "3" for m in app.metric)
     assert [t.label for t in app.tabs] == ["Parallel coordinates", "Hyperparameter importances"]
     app.number_input(key="search-target").set_value(10.0).run()
-    best_small = search.smallest_reaching(study, 0.10, lambda trial: trial.values[0])  # on validation
-    assert any(f"Trial #{best_small.number}" in s.value for s in app.success)
+    best_small = search.smallest_reaching(study, 0.10)  # on validation
+    chosen = next(s.value for s in app.success if f"Trial #{best_small.number}" in s.value)
+    assert "Chosen on validation." in chosen and "test" not in chosen  # the test set not read yet
+    holdout = "Every trial is scored on the same 100 held-out training images"
+    assert any(holdout in caption.value for caption in app.caption)
+    button(app, "Test it").click().run()
+    assert not app.exception
+    tested = search.tested(search.load_study("earlier", storage))
+    assert list(tested) == [str(best_small.number)]
+    chosen = next(s.value for s in app.success if f"Trial #{best_small.number}" in s.value)
+    assert f"then **{tested[str(best_small.number)]:.2%} test**" in chosen and "reported on test" in chosen
+    assert "Test it" not in [b.label for b in app.button]  # read once
     assert "Continue" in [b.label for b in app.button]
 
 
@@ -140,11 +150,13 @@ def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
         study.add_trial(optuna.trial.create_trial(
             params={"units_1": units}, distributions={"units_1": width},
             values=[accuracy, 795 * units + 10], user_attrs={
-                "architecture": f"28x28 > {units} > 10", "test_accuracy": accuracy - 0.002,
+                "architecture": f"28x28 > {units} > 10",
                 "host": "teacher-host", "runs_folder": "/srv/secret/runs"}))
+    study.set_user_attr(search.results.TESTED_ATTR, {"1": 0.958})  # trial 1 chosen, then tested
     front = search_charts.pareto_figure(study)
     hovers = [text for trace in front.data for text in trace.text]
     assert "#1: 28x28 &gt; 64 &gt; 10, 50,890 parameters, 96.00% validation, 95.80% test" in hovers
+    assert "#3: 28x28 &gt; 256 &gt; 10, 203,530 parameters, 97.50% validation" in hovers  # never tested
     assert len(hovers) == 4 and not any("<br>" in t or "host" in t or "/srv" in t for t in hovers)
     assert all(trace.hovertemplate == "%{text}<extra></extra>" for trace in front.data)
     parallel = search_charts.other_figures(study)["Parallel coordinates"]

@@ -4,8 +4,8 @@ networks; the Robustness page under AppTest."""
 import numpy as np
 import pytest
 
-from core import robustness, training
-from core.architecture import predict_probabilities
+from core import robustness, runs, training
+from core.architecture import TrainingConfig, predict_probabilities
 from core.jobs import TrainingJob
 from tests.conftest import tiny_config
 
@@ -131,6 +131,25 @@ def test_the_robustness_page_compares_runs_and_finds_a_fooling_change(runs_folde
     assert "The digit: a 7" in captions  # the first test digit
     assert any(caption.startswith("Read as") for caption in captions) or any(
         "does not change" in info.value for info in app.info)
+
+    # make it robust: the first run's whole network, trained again with the images changed at random
+    parent = app.multiselect(key="robust-runs").value[0]
+    next(b for b in app.button if b.label == "Train it again with these distortions").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    form = {key: app.slider(key=f"{key}-loaded1").value for key in ("rotation", "shift", "scale", "noise")}
+    assert form == robustness.AUGMENTATION
+    app.switch_page("views/train.py").run()  # AppTest stays on the page it ran unless told
+    app.text_input[0].set_value("made robust").run()
+    next(b for b in app.button if b.label == "Train").click().run()
+    from dashboard import server
+
+    assert server.trainings().jobs()[-1].done.wait(120)
+    child = next(run for run in runs.list_runs(runs_folder) if run.name == "made robust")
+    config = TrainingConfig.from_dict(child.record["config"])
+    assert (config.hyper.rotation, config.hyper.noise) == (15.0, 24.0)
+    assert config.describe() == TrainingConfig.from_dict(parent.record["config"]).describe()
+    app.switch_page("views/robustness.py").run()
+    assert [run.id for run in app.multiselect(key="robust-runs").value] == [child.id, parent.id]
 
 
 def test_bending_one_digit_turns_moves_and_thickens_it(digits):

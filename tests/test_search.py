@@ -96,7 +96,8 @@ def test_trials_are_tagged_runs_and_the_front_is_the_true_front(real_mnist, tmp_
         assert run.usable and run.record["tag"] == f"search:tiny:{row['trial']}"
         assert run.record["trainable_parameters"] == row["trainable parameters"]
         assert run.record["validation_accuracy"] == row["validation accuracy"]
-        assert run.record["test_accuracy"] == row["test accuracy"]
+        assert run.record["test_accuracy"] is None and row["test accuracy"] is None  # chosen on validation
+        assert run.record["validation_size"] == 100  # a sixth of 600: the same holdout for every trial
     points = {row["trial"]: (row["validation accuracy"], row["trainable parameters"]) for row in results}
     brute_force = {number for number, (accuracy, size) in points.items()
                    if not any(a >= accuracy and s <= size and (a, s) != (accuracy, size)
@@ -104,14 +105,69 @@ def test_trials_are_tagged_runs_and_the_front_is_the_true_front(real_mnist, tmp_
     front = search.pareto_front(study)
     assert {trial.number for trial in front} == brute_force
     assert [t.values[1] for t in front] == sorted(t.values[1] for t in front)  # smallest first
-    best_test = max(row["test accuracy"] for row in results)
-    smallest = search.smallest_reaching(study, best_test)
-    assert smallest.user_attrs["test_accuracy"] == best_test
-    reaching_half = [row for row in results if row["test accuracy"] >= 0.5]
+    best = max(row["validation accuracy"] for row in results)
+    smallest = search.smallest_reaching(study, best)
+    assert smallest.values[0] == best
+    reaching_half = [row for row in results if row["validation accuracy"] >= 0.5]
     if reaching_half:
         smallest_half = min(row["trainable parameters"] for row in reaching_half)
         assert search.smallest_reaching(study, 0.5).values[1] == smallest_half
     assert search.smallest_reaching(study, 1.01) is None
+
+
+class TestSetWatch:
+    """MNIST whose test images and labels say when they are read: a training may read them only
+    once its fit has ended (its final evaluation), a search trial never."""
+
+    def __init__(self, data, allowed=lambda: False):
+        self.x_train, self.y_train, self.source, self._data, self.allowed = (
+            data.x_train, data.y_train, data.source, data, allowed)
+        self.early_reads = []
+
+    __test__ = False
+
+    def _read(self, name):
+        if not self.allowed():
+            self.early_reads.append(name)
+        return getattr(self._data, name)
+
+    x_test = property(lambda self: self._read("x_test"))
+    y_test = property(lambda self: self._read("y_test"))
+
+
+def test_a_search_never_reads_the_test_set_and_tests_only_the_network_chosen(real_mnist, tmp_path):
+    from core import training
+
+    watched = TestSetWatch(real_mnist)
+    study = tiny_study(tmp_path, max_layers=2, max_width=32, split_seed=5)
+    search.work(study, LocalTrainings(watched, tmp_path), trials=3)
+    assert watched.early_reads == []
+    rows = [row for row in search.trial_rows(study) if row["state"] == "result"]
+    assert len(rows) == 3
+    # every trial validated on the same images (split seed 5), whatever seed started its weights
+    configs = [search.trial_config(study, trial) for trial in study.trials]
+    assert len({c.hyper.seed for c in configs}) == 3 and {c.hyper.split_by() for c in configs} == {5}
+    for row in rows:
+        assert not (runs.get_run(row["run"], tmp_path).folder / runs.TEST_ANSWERS).exists()
+    chosen = search.smallest_reaching(study, 0.0)
+    accuracy = search.test_chosen(study, chosen, real_mnist, tmp_path)
+    run = runs.get_run(chosen.user_attrs["run_id"], tmp_path)
+    expected = (training.test_answers(runs.load_model(run), real_mnist.x_test) == real_mnist.y_test).mean()
+    assert accuracy == pytest.approx(expected) == run.record["test_accuracy"]
+    assert "chosen in study 'tiny' on validation accuracy" in run.record["tested_after_choice"]
+    tested = {row["trial"]: row["test accuracy"] for row in search.trial_rows(study)}
+    assert tested == {row["trial"]: (accuracy if row["trial"] == chosen.number else None) for row in rows}
+
+
+def test_a_preset_training_reads_the_test_set_only_after_its_fit(real_mnist, tmp_path):
+    from core import training
+    from core.jobs import TrainingJob
+    from tests.conftest import tiny_config
+
+    job = TrainingJob(tiny_config(epochs=2, train_images=1000))
+    watched = TestSetWatch(real_mnist, allowed=job.training_ended.is_set)
+    run = training.train(job, watched, tmp_path)
+    assert watched.early_reads == [] and run.record["test_accuracy"] is not None
 
 
 def test_a_diverged_trial_is_recorded_as_such_never_as_a_result(real_mnist, tmp_path):

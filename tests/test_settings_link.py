@@ -24,8 +24,10 @@ def test_a_changed_network_and_settings_travel_whole():
     config = dataclasses.replace(
         preset("given"), conv=convolutions,
         dense=[DenseLayer(64, "tanh", batch_norm=True, dropout=0.2)], global_pool=True, reduction="crop20",
-        hyper=dataclasses.replace(preset("given").hyper, learning_rate=0.15, epochs=5, schedule="one-cycle"))
+        hyper=dataclasses.replace(preset("given").hyper, learning_rate=0.15, epochs=5, schedule="one-cycle",
+                                  rotation=15.0, scale=0.1, noise=32.0, split_seed=3))
     params = settings_link.encode(config)
+    assert (params["rot"], params["sc"], params["noi"], params["ss"]) == ("15", "0.1", "32", "3")
     assert params["c"] == "8-k5-pool-bn_16-k3-s2-sep-d0.25" and params["d"] == "64-tanh-bn-d0.2"
     assert {params["lr"], params["ep"], params["sch"], params["gp"], params["in"]} == {
         "0.15", "5", "one-cycle", "1", "crop20"}
@@ -41,6 +43,8 @@ def test_a_changed_network_and_settings_travel_whole():
     ({"p": "given", "d": "__import__('os')"}, "d=\"__import__('os')\": expected dense layers"),
     ({"p": "given", "owner": "someone"}, "owner='someone': not a setting of the form"),
     ({"p": "nope"}, "p='nope': no such preset"),
+    ({"p": "given", "rot": "90"}, "rot='90': random rotation must be between 0.0 and 45.0"),
+    ({"p": "given", "ss": "x"}, "ss='x': not a number"),
 ])
 def test_a_tampered_link_keeps_the_preset_value_and_says_which_it_ignored(params, said):
     config, ignored = settings_link.decode(params)

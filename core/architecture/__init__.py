@@ -27,6 +27,7 @@ from core.architecture.config import (
 )
 from core.architecture.cost import steps_per_execution
 from core.architecture.model import (
+    augmentation,
     build_model,
     is_feature_layer,
     learning_rate,
@@ -51,8 +52,11 @@ from core.architecture.validation import (
     MAX_KERNEL,
     MAX_LABEL_SMOOTHING,
     MAX_LEARNING_RATE,
+    MAX_NOISE,
     MAX_PARAMETERS,
     MAX_PATIENCE,
+    MAX_ROTATION,
+    MAX_SCALE,
     MAX_SHIFT,
     MAX_UNITS,
     MIN_TRAIN_IMAGES,
@@ -62,10 +66,10 @@ from core.architecture.validation import (
 __all__ = [
     "ACTIVATIONS", "OPTIMIZER_NAMES", "OPTIMIZERS", "REDUCTIONS", "SCHEDULE_NAMES", "SCHEDULES",
     "TRAIN_IMAGES", "WITH_BETAS", "ConfigError", "ConvLayer", "DenseLayer", "Hyperparameters",
-    "TrainingConfig", "steps_per_execution", "build_model", "is_feature_layer", "learning_rate",
-    "predict_probabilities", "summary_rows", "targets", "PRESET_DESCRIPTIONS", "PRESETS", "preset",
-    "started_from", "settings_side_by_side",
+    "TrainingConfig", "steps_per_execution", "augmentation", "build_model", "is_feature_layer",
+    "learning_rate", "predict_probabilities", "summary_rows", "targets", "PRESET_DESCRIPTIONS", "PRESETS",
+    "preset", "started_from", "settings_side_by_side",
     "MAX_CONV_LAYERS", "MAX_DENSE_LAYERS", "MAX_DROPOUT", "MAX_EPOCHS", "MAX_FILTERS", "MAX_FOLDS",
     "MAX_KERNEL", "MAX_LABEL_SMOOTHING", "MAX_LEARNING_RATE", "MAX_PARAMETERS", "MAX_PATIENCE",
-    "MAX_SHIFT", "MAX_UNITS", "MIN_TRAIN_IMAGES", "bounded",
+    "MAX_NOISE", "MAX_ROTATION", "MAX_SCALE", "MAX_SHIFT", "MAX_UNITS", "MIN_TRAIN_IMAGES", "bounded",
 ]

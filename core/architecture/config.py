@@ -71,15 +71,31 @@ class Hyperparameters:
     # during training only, each image moves by a random shift of up to this share of its side
     # (0.1: up to 2.8 pixels each way), so the network sees more handwriting than MNIST holds
     shift: float = 0.0
+    # the other random changes of an image in training only (augmentation): turned by up to this many
+    # degrees either way, scaled by up to this share larger or smaller, and Gaussian noise of this
+    # standard deviation in gray levels added to its raw pixels (0..255)
+    rotation: float = 0.0
+    scale: float = 0.0
+    noise: float = 0.0
     beta_1: float = 0.9  # Adam and Nadam only
     beta_2: float = 0.999
     patience: int = 0  # early stopping on validation loss; 0 turns it off
     seed: int = 0
+    # the train/validation split's own seed; None: the seed's. A search gives every trial the same
+    # split (its validation images a fixed holdout) while each trial's weights start from its own seed
+    split_seed: int | None = None
     train_images: int = TRAIN_IMAGES  # train on the first N training images (before the split)
     # k-fold cross-validation: with folds = k >= 2, fold number `fold` of the first N images is the
     # validation split (its predictions are out-of-sample); 0 keeps the random validation_fraction
     folds: int = 0
     fold: int = 0
+
+    def augmented(self) -> bool:
+        return bool(self.shift or self.rotation or self.scale or self.noise)
+
+    def split_by(self) -> int:
+        """The seed that chooses the validation images."""
+        return self.seed if self.split_seed is None else self.split_seed
 
 
 @dataclass

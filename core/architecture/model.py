@@ -20,10 +20,10 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
     config.check()
     inputs = keras.Input(shape=(28, 28), name="pixels")
     x = inputs
-    if config.hyper.shift:  # active in training only; the blank border is background, 0
+    if steps := augmentation(config.hyper):
         x = layers.Reshape((28, 28, 1))(x)
-        x = layers.RandomTranslation(config.hyper.shift, config.hyper.shift, fill_mode="constant",
-                                     fill_value=0.0, name="random_shift")(x)
+        for layer, arguments, name, _ in steps:
+            x = getattr(layers, layer)(**arguments, name=name)(x)
         x = layers.Reshape((28, 28))(x)
     # Keras divides by sqrt(variance): pixel_std comes floored from preprocessing.pixel_statistics.
     x = layers.Normalization(axis=(1, 2), mean=pixel_mean, variance=np.square(pixel_std),
@@ -38,6 +38,30 @@ def build_model(config: TrainingConfig, pixel_mean: np.ndarray, pixel_std: np.nd
     model = keras.Model(inputs, outputs, name=config.preset)
     _compile(model, config)
     return model
+
+
+def augmentation(hyper) -> list[tuple[str, dict, str, str]]:
+    """The random changes of each training image (Keras layers, active in training only), in order,
+    as (layer, its arguments, its name, what it does in words): what the model builds and the exported
+    script writes. The border that a change uncovers is background, 0."""
+    blank = {"fill_mode": "constant", "fill_value": 0.0}
+    steps = []
+    if hyper.rotation:
+        steps.append(("RandomRotation", {"factor": round(hyper.rotation / 360, 6), **blank},
+                      "random_rotation", f"turned by up to {hyper.rotation:g} degrees either way"))
+    if hyper.scale:
+        steps.append(("RandomZoom", {"height_factor": (-hyper.scale, hyper.scale), **blank}, "random_scale",
+                      f"up to {hyper.scale:.0%} larger or smaller"))
+    if hyper.shift:
+        moves = {"height_factor": hyper.shift, "width_factor": hyper.shift}
+        steps.append(("RandomTranslation", {**moves, **blank}, "random_shift",
+                      f"moved by up to {hyper.shift:.0%} of its side"))
+    if hyper.noise:  # Keras's GaussianNoise takes a deviation of at most 1: added on the 0..1 scale
+        steps += [("Rescaling", {"scale": 1 / 255}, "to_0_1", "gray levels to 0..1"),
+                  ("GaussianNoise", {"stddev": round(hyper.noise / 255, 6)}, "random_noise",
+                   f"Gaussian noise of {hyper.noise:g} gray levels added"),
+                  ("Rescaling", {"scale": 255.0}, "to_gray_levels", "back to 0..255")]
+    return steps
 
 
 def _hidden_layers(config: TrainingConfig, x):

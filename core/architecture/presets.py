@@ -114,6 +114,8 @@ _SAID = {"optimizer": "{}", "learning_rate": "learning rate {:g}", "batch_size":
          "epochs": "{} epochs",
          "validation_fraction": "validation {:g}", "schedule": "{} schedule", "lr_decay": "decay {:g}",
          "warmup": "warm-up {:g}", "label_smoothing": "smoothing {:g}", "shift": "shift {:g}",
+         "rotation": "rotation {:g}°", "scale": "scale {:g}", "noise": "noise {:g}",
+         "split_seed": "split seed {}",
          "beta_1": "beta 1 {:g}", "beta_2": "beta 2 {:g}", "patience": "patience {}", "seed": "seed {}",
          "train_images": "{:,} images", "folds": "{} folds", "fold": "fold {}"}
 
@@ -134,9 +136,10 @@ def started_from(config: TrainingConfig) -> str:
 COMPARED = {"network": None, "parameters": None, "input": "reduction", "optimizer": "optimizer",
             "learning rate": "learning_rate", "batch size": "batch_size", "epochs": "epochs",
             "schedule": "schedule", "decay per epoch": "lr_decay", "warm-up": "warmup",
-            "label smoothing": "label_smoothing", "random shift": "shift",
+            "label smoothing": "label_smoothing", "random shift": "shift", "random rotation": "rotation",
+            "random scale": "scale", "random noise": "noise",
             "validation fraction": "validation_fraction", "early stopping patience": "patience",
-            "seed": "seed", "training images": "train_images"}
+            "seed": "seed", "split seed": "split_seed", "training images": "train_images"}
 
 
 def settings_side_by_side(configs: dict[str, TrainingConfig]) -> list[dict]:
@@ -158,6 +161,8 @@ def settings_side_by_side(configs: dict[str, TrainingConfig]) -> list[dict]:
 
 def _setting(hyper, name: str):
     """A setting's value, or "not used" where the schedule ignores it."""
+    if name == "split_seed":
+        return hyper.split_by()
     unused = ((name == "lr_decay" and hyper.schedule != "step")
               or (name == "warmup" and hyper.schedule != "one-cycle"))
     return "not used" if unused else getattr(hyper, name)

@@ -27,6 +27,9 @@ MAX_PATIENCE = 50
 MAX_FOLDS = 10
 MAX_DROPOUT = 0.9
 MAX_SHIFT = 0.25  # of the image's side
+MAX_ROTATION = 45.0  # degrees either way: a 6 turned further starts to read as a 9
+MAX_SCALE = 0.3  # larger or smaller by this share
+MAX_NOISE = 128.0  # gray levels of standard deviation
 MAX_LABEL_SMOOTHING = 0.5
 MIN_TRAIN_IMAGES = 100
 # Parameters a 2-core server can train while others use it: 5 M parameters (a 784-4096-1024-10 MLP)
@@ -94,6 +97,9 @@ def _optimiser_problems(config: TrainingConfig) -> list[str]:
     found += bounded("warm-up share", hyper.warmup, 0.0, 0.5, float)
     found += bounded("label smoothing", hyper.label_smoothing, 0.0, MAX_LABEL_SMOOTHING, float)
     found += bounded("random shift", hyper.shift, 0.0, MAX_SHIFT, float)
+    found += bounded("random rotation", hyper.rotation, 0.0, MAX_ROTATION, float)
+    found += bounded("random scale", hyper.scale, 0.0, MAX_SCALE, float)
+    found += bounded("random noise", hyper.noise, 0.0, MAX_NOISE, float)
     found += bounded("beta 1", hyper.beta_1, 0.0, 0.999, float)
     found += bounded("beta 2", hyper.beta_2, 0.0, 0.9999, float)
     if hyper.optimizer in OPTIMIZERS and hyper.optimizer not in WITH_BETAS and (
@@ -109,6 +115,8 @@ def _training_problems(config: TrainingConfig) -> list[str]:
     found += bounded("training images", hyper.train_images, MIN_TRAIN_IMAGES, TRAIN_IMAGES, int)
     found += bounded("patience", hyper.patience, 0, MAX_PATIENCE, int)
     found += bounded("seed", hyper.seed, 0, 2**31 - 1, int)
+    if hyper.split_seed is not None:
+        found += bounded("split seed", hyper.split_seed, 0, 2**31 - 1, int)
     found += bounded("folds", hyper.folds, 0, MAX_FOLDS, int)
     if hyper.folds == 1:
         found.append("folds must be 0 (no cross-validation) or at least 2")

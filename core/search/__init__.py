@@ -16,13 +16,14 @@ copy of it (Optuna's RetryHeartbeatStaleTrialCallback), so no trial is lost or c
     sampler    Optuna's TPE, counting trained networks only
     storage    storage URLs, studies, heartbeats
     worker     a trial as a training; a worker's loop; a search in a thread of the server
-    results    the trials as rows, the Pareto front, the smallest network reaching a target
+    results    the trials as rows, the Pareto front, the smallest network reaching a target on
+               validation, and its one reading of the test set
     __main__   the command line (python -m core.search)
 """
 
-from core.search.results import pareto_front, smallest_reaching, trial_config, trial_rows
+from core.search.results import pareto_front, smallest_reaching, test_chosen, tested, trial_config, trial_rows
 from core.search.sampler import STARTUP_TRAINED, TrainedNetworksSampler
-from core.search.space import KINDS, SearchSpace, suggest, why_not_trained
+from core.search.space import HOLDOUT_IMAGES, KINDS, ROTATIONS, SearchSpace, suggest, why_not_trained
 from core.search.storage import (
     GRACE_SECONDS,
     HEARTBEAT_SECONDS,
@@ -51,10 +52,11 @@ from core.search.worker import (
 )
 
 __all__ = [
-    "pareto_front", "smallest_reaching", "trial_config", "trial_rows", "STARTUP_TRAINED",
-    "TrainedNetworksSampler", "KINDS", "SearchSpace", "suggest", "why_not_trained", "GRACE_SECONDS",
-    "HEARTBEAT_SECONDS", "MAX_RETRIES", "OBJECTIVES", "SPACE_ATTR", "STORAGE_ENV", "STORAGE_FILE",
-    "create_study", "default_storage", "load_study", "open_storage", "safe_url", "study_names",
-    "study_owners", "study_space", "MAX_UNTRAINED_IN_A_ROW", "BackgroundSearch", "SearchStalled",
-    "TrialFailed", "run_trial", "trials_used", "work",
+    "pareto_front", "smallest_reaching", "test_chosen", "tested", "trial_config", "trial_rows",
+    "STARTUP_TRAINED", "TrainedNetworksSampler", "HOLDOUT_IMAGES", "KINDS", "ROTATIONS",
+    "SearchSpace", "suggest",
+    "why_not_trained", "GRACE_SECONDS", "HEARTBEAT_SECONDS", "MAX_RETRIES", "OBJECTIVES", "SPACE_ATTR",
+    "STORAGE_ENV", "STORAGE_FILE", "create_study", "default_storage", "load_study", "open_storage",
+    "safe_url", "study_names", "study_owners", "study_space", "MAX_UNTRAINED_IN_A_ROW",
+    "BackgroundSearch", "SearchStalled", "TrialFailed", "run_trial", "trials_used", "work",
 ]

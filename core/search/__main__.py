@@ -15,7 +15,7 @@ import sys
 
 from core.architecture import REDUCTIONS, ConfigError
 from core.search.results import pareto_front, trial_rows
-from core.search.space import KINDS, SearchSpace
+from core.search.space import HOLDOUT_IMAGES, KINDS, SearchSpace
 from core.search.storage import STORAGE_ENV, create_study, default_storage, load_study, study_names
 from core.search.worker import SearchStalled, work
 
@@ -41,7 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--max-multiply-adds", type=int, default=0,
                        help="nor networks costing more multiply-adds per image (0: no cap)")
     start.add_argument("--max-dropout", type=float, default=0.3)
-    start.add_argument("--validation-fraction", type=float, default=0.1)
+    start.add_argument("--validation-fraction", type=float, default=HOLDOUT_IMAGES / 60_000,
+                       help="the share of the training images every trial validates on (the same "
+                            "images for all: a fixed holdout)")
+    start.add_argument("--split-seed", type=int, default=0, help="chooses the holdout images")
+    start.add_argument("--rotations", default="0",
+                       help="random rotations (degrees) trials may use, e.g. 0,15")
     worker = commands.add_parser("worker", help="join an existing study (from any machine)")
     worker.add_argument("--seed", type=int, default=None, help="the sampler's seed (default: from the pid)")
     show = commands.add_parser("show", help="a study's trials and front")
@@ -74,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                                 max_width=args.max_width or (512 if args.kind == "dense" else 32),
                                 train_images=args.train_images, seed=args.seed,
                                 reductions=args.reductions.split(","), max_dropout=args.max_dropout,
-                                validation_fraction=args.validation_fraction,
+                                validation_fraction=args.validation_fraction, split_seed=args.split_seed,
+                                rotations=[float(angle) for angle in args.rotations.split(",")],
                                 batch_norm=YES_NO_BOTH[args.batch_norm],
                                 separable=YES_NO_BOTH[args.separable], max_parameters=args.max_parameters,
                                 max_multiply_adds=args.max_multiply_adds)

@@ -1,5 +1,6 @@
 """Reading a study's results: its trials as rows, the Pareto front, the smallest network that
-reaches a test accuracy, and the network a trial trained."""
+reaches a validation accuracy, the network a trial trained, and the one reading of the test set, for
+the network chosen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from core.architecture import TrainingConfig
 from core.search.space import suggest
 from core.search.storage import study_space
 
+TESTED_ATTR = "tested"  # in the study's user attributes: the trials chosen and tested, and their scores
+
 
 def trial_config(study, trial) -> TrainingConfig:
     """The network and settings a trial trained, rebuilt from its parameters (exactly: the space is
@@ -19,7 +22,7 @@ def trial_config(study, trial) -> TrainingConfig:
 
 def trial_rows(study) -> list[dict]:
     """One row per trial, oldest first: what the page's table and the CLI show."""
-    rows = []
+    rows, scores = [], tested(study)
     for trial in study.get_trials(deepcopy=False):
         attrs = trial.user_attrs
         state = trial.state.name.lower()
@@ -29,7 +32,7 @@ def trial_rows(study) -> list[dict]:
             "architecture": attrs.get("architecture", ""),
             "trainable parameters": trial.values[1] if trial.values else None,
             "validation accuracy": trial.values[0] if trial.values else None,
-            "test accuracy": attrs.get("test_accuracy"),
+            "test accuracy": scores.get(str(trial.number)),  # only once chosen and tested
             "seconds": attrs.get("training_seconds"),
             "retry of": trial.system_attrs.get("failed_trial"),  # set by the retry callback
             "run": attrs.get("run_id"),
@@ -45,11 +48,30 @@ def pareto_front(study) -> list:
     return sorted(study.best_trials, key=lambda t: (t.values[1], -t.values[0]))
 
 
-def smallest_reaching(study, accuracy: float,
-                      accuracy_of=lambda trial: trial.user_attrs.get("test_accuracy")):
-    """The completed trial with the fewest parameters whose accuracy (test by default; as
-    `accuracy_of` reports it: the page chooses on validation) is at least `accuracy`, or None. Every
-    completed trial is considered, the front's and the others'."""
+def smallest_reaching(study, accuracy: float):
+    """The completed trial with the fewest parameters whose validation accuracy is at least
+    `accuracy`, or None. Every completed trial is considered, the front's and the others'; the test
+    set plays no part (see `test_chosen`)."""
     reaching = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-                if (accuracy_of(t) or 0) >= accuracy]
+                if t.values[0] >= accuracy]
     return min(reaching, key=lambda t: (t.values[1], -t.values[0]), default=None)
+
+
+def test_chosen(study, trial, data, root=None) -> float:
+    """Read the test set for the network a study chose on validation: its run keeps its answers and
+    test accuracy (said to be read after the choice), and the trial keeps the accuracy. Trials never
+    read the test set while the study runs, so this is the first and only reading for it."""
+    from core import runs, training
+
+    run = runs.get_run(trial.user_attrs["run_id"], root)
+    answers = training.test_answers(runs.load_model(run), data.x_test)
+    run = runs.record_test(run, answers, data.y_test, tested_after_choice=(
+        f"chosen in study {study.study_name!r} on validation accuracy "
+        f"({trial.values[0]:.2%} on its {run.record.get('validation_size', 0):,} holdout images)"))
+    study.set_user_attr(TESTED_ATTR, {**tested(study), str(trial.number): run.record["test_accuracy"]})
+    return run.record["test_accuracy"]
+
+
+def tested(study) -> dict[str, float]:
+    """The test accuracy of each trial that was chosen and tested, by trial number (as text)."""
+    return dict(study.user_attrs.get(TESTED_ATTR, {}))

@@ -30,10 +30,16 @@ from core.architecture import (
     TrainingConfig,
     bounded,
 )
+from core.preprocessing import validation_count
 
 KINDS = {"dense": "fully-connected stacks", "conv": "small convnets"}
 MAX_MULTIPLY_ADDS_CAP = 10**10  # per image; beyond it a cap caps nothing a 2-core server would train
 MIN_LEARNING_RATE = 1e-6
+# Every trial of a study validates on the same images, a fixed holdout of the training set chosen by
+# the study's split seed, whatever seed starts its weights: its trials are compared on equal terms,
+# and the test set is left for the one network the study chooses.
+HOLDOUT_IMAGES = 10_000
+ROTATIONS = (0.0, 10.0, 15.0, 20.0)  # degrees a search may offer
 
 
 @dataclass
@@ -58,6 +64,7 @@ class SearchSpace:
     max_learning_rate: float = 3e-2
     batch_sizes: list[int] = field(default_factory=lambda: [64, 128, 256])
     shifts: list[float] = field(default_factory=lambda: [0.0, 0.1])
+    rotations: list[float] = field(default_factory=lambda: [0.0])  # drawn only if more is offered
     label_smoothing: list[float] = field(default_factory=lambda: [0.0, 0.1])
     epochs: int = 5  # every trial trains this many epochs
     # networks above this many trainable parameters are not trained (0: no cap): a search for the
@@ -67,8 +74,9 @@ class SearchSpace:
     # with; on 2 cores a convnet that never pools takes several times as long as one that does
     max_multiply_adds: int = 0
     train_images: int = TRAIN_IMAGES
-    validation_fraction: float = 0.1
+    validation_fraction: float = HOLDOUT_IMAGES / TRAIN_IMAGES
     seed: int = 0
+    split_seed: int | None = 0  # None in studies made before it: each trial split by its own seed
 
     def problems(self) -> list[str]:
         """Everything wrong with this space, in words, within the bounds of any one network."""
@@ -86,6 +94,8 @@ class SearchSpace:
         found += bounded("highest dropout", self.max_dropout, 0.0, MAX_DROPOUT, float)
         found += bounded("lowest learning rate", self.min_learning_rate, MIN_LEARNING_RATE, MAX_LEARNING_RATE,
                          float)
+        if self.split_seed is not None:
+            found += bounded("split seed", self.split_seed, 0, 2**31 - 1, int)
         found += bounded("highest learning rate", self.max_learning_rate, self.min_learning_rate,
                          MAX_LEARNING_RATE, float)
         for name, values, allowed in (
@@ -97,11 +107,16 @@ class SearchSpace:
                 ("kernel sizes", self.kernel_sizes, range(1, MAX_KERNEL + 1)),
                 ("batch sizes", self.batch_sizes, range(1, TRAIN_IMAGES + 1)),
                 ("random shifts", self.shifts, [x / 100 for x in range(round(MAX_SHIFT * 100) + 1)]),
+                ("random rotations", self.rotations, ROTATIONS),
                 ("label smoothing", self.label_smoothing,
                  [x / 100 for x in range(round(MAX_LABEL_SMOOTHING * 100) + 1)])):
             if not values or any(value not in allowed for value in values):
                 found.append(f"{name}: choose at least one, from {', '.join(map(str, allowed))[:120]}")
         return found
+
+    def validation_size(self) -> int:
+        """How many of its training images every trial validates on."""
+        return validation_count(self.train_images, self.validation_fraction)
 
     def check(self) -> SearchSpace:
         if problems := self.problems():
@@ -113,6 +128,7 @@ class SearchSpace:
 
     @classmethod
     def from_dict(cls, raw: dict) -> SearchSpace:
+        raw = {"split_seed": None, **raw}  # a study made before split seeds: each trial split by its seed
         try:
             return cls(**raw).check()
         except TypeError as error:
@@ -143,9 +159,11 @@ def suggest(trial, space: SearchSpace) -> TrainingConfig:
                                                 space.max_learning_rate, log=True), 6),
         batch_size=trial.suggest_categorical("batch_size", space.batch_sizes),
         shift=trial.suggest_categorical("shift", space.shifts),
+        rotation=trial.suggest_categorical("rotation", space.rotations) if space.rotations != [0.0] else 0.0,
         label_smoothing=trial.suggest_categorical("label_smoothing", space.label_smoothing),
         epochs=space.epochs, train_images=space.train_images,
-        validation_fraction=space.validation_fraction, seed=space.seed + trial.number)
+        validation_fraction=space.validation_fraction, seed=space.seed + trial.number,
+        split_seed=space.split_seed)
     return config
 
 

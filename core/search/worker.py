@@ -71,7 +71,6 @@ def run_trial(trial, trainings: Trainings, owner: str, stop: threading.Event) ->
     trial.set_user_attr("run_id", run.id)
     trial.set_user_attr("host", socket.gethostname())
     trial.set_user_attr("runs_folder", str(run.folder.parent))
-    trial.set_user_attr("test_accuracy", record["test_accuracy"])
     trial.set_user_attr("training_seconds", round(record["training_seconds"], 1))
     trial.set_user_attr("parameters", record["parameters"])
     return record["validation_accuracy"], record["trainable_parameters"]

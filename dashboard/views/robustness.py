@@ -2,9 +2,9 @@ import numpy as np
 import streamlit as st
 
 from core import robustness, runs
-from core.architecture import predict_probabilities
+from core.architecture import TrainingConfig, augmentation, predict_probabilities
 from core.robustness import DISTORTIONS, EPSILONS, NEUTRAL, PGD_STEPS
-from dashboard import cached_data, cached_models, components, figures, glossary, pages
+from dashboard import cached_data, cached_models, components, figures, glossary, pages, training_form
 from dashboard.text import for_markdown, said
 
 st.title("How robust is a network?")
@@ -17,8 +17,15 @@ if not usable:
     st.info("There is no trained network yet: train one first (a convnet and an MLP make a telling pair).")
     st.page_link(pages.TRAIN, label="Go to the Train page", icon=":material/model_training:")
     st.stop()
+PARENT = "robust-parent"  # the run last trained again with distortions: shown beside its new run
+configs = {run.id: TrainingConfig.from_dict(run.record["config"]) for run in usable}
+parent = next((run for run in usable if run.id == st.session_state.get(PARENT)), None)
+children = [run for run in usable
+            if parent and robustness.retrained_from(configs[run.id], configs[parent.id])]
+newest_child = max(children, key=lambda run: run.record.get("finished_at") or 0, default=None)
 left, right = st.columns([3, 1])
-chosen = left.multiselect("Runs (up to four, compared on every chart)", usable, default=usable[:2],
+chosen = left.multiselect("Runs (up to four, compared on every chart)", usable,
+                          default=[newest_child, parent] if newest_child else usable[:2],
                           max_selections=4, format_func=components.run_label, key="robust-runs",
                           help="The most accurate first. An MLP against a convnet, or a run trained with "
                                "random shifts against one without, tell the most.")
@@ -100,3 +107,18 @@ else:
         (flip.adversarial.astype(np.float32) - original)[None], [f"the change, ε = {flip.epsilon:g}"], 1,
         "gray levels<br>red: added<br>blue: taken"), key="robust-change")
     columns[2].image(figures.enlarged(flip.adversarial, 5), caption=f"Read as {flip.read_as}", width=140)
+
+# --- make it robust -------------------------------------------------------------------------------
+st.header("Make it robust")
+changes = [said for _, _, name, said in augmentation(robustness.augmented(configs[chosen[0].id]).hyper)
+           if name.startswith("random_")]
+st.caption(f"Train {for_markdown(names[chosen[0].id])} again, its network and settings whole, with every "
+           f"training image changed at random each time it is seen: {', '.join(changes)}. The test digits "
+           "stay as they are. Then both runs are shown here, on the same charts.")
+if st.button("Train it again with these distortions", icon=":material/model_training:", key="robust-retrain",
+             help="Opens the Train form on this run's network and settings with the random changes on "
+                  "(Train: random rotation, shift, scale, noise); change what you like, then train."):
+    training_form.load(robustness.augmented(configs[chosen[0].id]),
+                       f"run: {chosen[0].name} ({chosen[0].id}), with distortions")
+    st.session_state[PARENT] = chosen[0].id
+    st.switch_page(pages.TRAIN)
