@@ -8,9 +8,9 @@ WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 REDIS_PORT ?= 6379
 URL ?= redis://127.0.0.1:$(REDIS_PORT)/0
 
-.PHONY: run serve worker test lint bench setup browser postgres redis clean
+.PHONY: run serve worker test lint bench setup browser postgres redis magick clean
 
-run: setup
+run: setup magick
 	$(BIN)/streamlit run dashboard/app.py --server.port 8501
 
 # A classroom server: Redis (its files, with the queue, in the runs folder: queued trainings survive
@@ -19,7 +19,7 @@ run: setup
 # it with `make serve ADDRESS=0.0.0.0`: Redis then gets a password (see the README).
 ADDRESS ?= localhost
 PORT ?= 8501
-serve: setup redis
+serve: setup redis magick
 	$(BIN)/python -m core.serve --workers $(WORKERS) --port $(PORT) --redis-port $(REDIS_PORT) --address $(ADDRESS)
 
 # Another machine joins the class, its workers supervised the same way:
@@ -28,14 +28,14 @@ PASSWORD_FILE ?=
 worker: setup
 	$(BIN)/python -m core.serve --join $(URL) --workers $(WORKERS) $(if $(PASSWORD_FILE),--password-file $(PASSWORD_FILE))
 
-test: setup browser postgres redis
+test: setup browser postgres redis magick
 	$(BIN)/ruff check .
 	MNIST_EXPLORER_NO_SKIPS=1 $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup browser redis
+bench: setup browser redis magick
 	$(BIN)/python -m benchmarks.run_all
 
 setup: $(STAMP)
@@ -68,6 +68,12 @@ redis:
 	@command -v redis-server >/dev/null || { \
 	  (apt-get update -qq || sudo apt-get update -qq) && \
 	  (apt-get install -y -qq redis-server || sudo apt-get install -y -qq redis-server); }
+
+# Debian's ImageMagick library, which Wand drives for MNIST-C's motion blur (as the reference does).
+magick:
+	@ls /usr/lib/*/libMagickWand-6.Q16.so.6 >/dev/null 2>&1 || { \
+	  (apt-get update -qq || sudo apt-get update -qq) && \
+	  (apt-get install -y -qq libmagickwand-6.q16-6 || sudo apt-get install -y -qq libmagickwand-6.q16-6); }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

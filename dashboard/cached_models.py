@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import audit, embedding, evaluation, inspection, robustness, runs, saliency
+from core import audit, corruptions, embedding, evaluation, inspection, mnist_c, robustness, runs, saliency
 from core.architecture import TrainingConfig, build_model, predict_probabilities, summary_rows
 from dashboard import classroom
 from dashboard.cached_data import (
@@ -169,3 +169,35 @@ def smallest_flip(run_id: str, index: int) -> robustness.Flip | None:
     images, labels = _test_sample(run_id, index + 1)
     return robustness.smallest_flip(model, lambda batch: predict_probabilities(model, batch), images[index],
                                     int(labels[index]))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def mnist_c_folder(_test_images: np.ndarray, source: str):
+    """Where MNIST-C of this test set is kept (named by a hash of its images: computed once)."""
+    return mnist_c.folder_for(_test_images)
+
+
+@st.cache_resource(show_spinner=False, max_entries=len(corruptions.CORRUPTIONS))
+def _corrupted_whole(folder, name: str) -> np.ndarray | None:
+    """One corruption's 10,000 images, memory-mapped and checked once; None until they are made."""
+    return mnist_c.load(folder, name)
+
+
+def corrupted(name: str) -> np.ndarray | None:
+    """One corruption of the test digits the pages show (the public half while a challenge hides the
+    other), or None until MNIST-C is made."""
+    whole = whole_mnist()
+    folder = mnist_c_folder(whole.x_test, whole.source)
+    images = _corrupted_whole(folder, name)
+    if images is None:
+        _corrupted_whole.clear()  # asked again once made, not served None for ever
+        return None
+    indices = classroom.test_report().indices
+    return images if indices is None else images[indices]
+
+
+@per_shown_test_set(show_spinner="Reading the corrupted digits...", max_entries=256)
+def corruption_answers(run_id: str, name: str) -> np.ndarray:
+    """A run's digit for each corrupted test digit (10,000 model calls in batches): per run and
+    corruption, once."""
+    return predict_probabilities(run_model(run_id), corrupted(name)).argmax(axis=1).astype(np.uint8)

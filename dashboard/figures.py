@@ -327,3 +327,17 @@ def accuracy_curves(curves: dict[str, list[tuple[float, float]]], x_title: str) 
     figure.update_layout(xaxis_title=x_title, yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1.02]),
                          height=380, margin=dict(t=TOP_MARGIN, b=10), legend=dict(orientation="h", y=-0.25))
     return figure
+
+
+def corruption_bars(accuracies: dict[str, dict[str, float]]) -> go.Figure:
+    """Accuracy under each corruption, "clean" first, one bar per run (its customdata: the run's
+    position and the corruption's, for a click)."""
+    figure = go.Figure([go.Bar(
+        x=list(scores), y=list(scores.values()), name=for_plotly(name),
+        customdata=[[position, column] for column in range(len(scores))],
+        hovertemplate="%{x}: %{y:.1%}<extra>" + for_plotly(name) + "</extra>")
+        for position, (name, scores) in enumerate(accuracies.items())])
+    figure.update_layout(barmode="group", yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1.02]),
+                         height=400, margin=dict(t=TOP_MARGIN, b=10), clickmode="event+select",
+                         legend=dict(orientation="h", y=-0.45), xaxis=dict(tickangle=-35))
+    return figure

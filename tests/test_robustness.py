@@ -161,3 +161,41 @@ def test_bending_one_digit_turns_moves_and_thickens_it(digits):
     assert robustness.bend(digit, thickness=1.0).astype(float).sum() > digit.astype(float).sum()
     turned = robustness.distort(digit[None], "rotation", 30)[0]
     assert np.array_equal(robustness.bend(digit, rotation=30), turned)
+
+
+def test_a_run_whose_model_cannot_be_loaded_is_said_and_the_others_still_shown(runs_folder, real_mnist):
+    import json
+    import zipfile
+
+    from harness.apptest import open_page
+
+    kept = [training.train(TrainingJob(tiny_config(epochs=1, train_images=2000, seed=seed), name),
+                           real_mnist, runs_folder) for name, seed in (("sound", 0), ("broken", 1))]
+    # its names right, its content not
+    with zipfile.ZipFile(kept[1].folder / runs.MODEL_FILE, "w") as archive:
+        archive.writestr("config.json", "{not json")
+        archive.writestr("model.weights.h5", b"\x00" * 64)
+    app = open_page("robustness")
+    app.select_slider(key="robust-sample").set_value(500).run()
+    assert not app.exception, [e.value for e in app.exception]
+    said = [element.value for element in [*app.warning, *app.error]]
+    assert any("broken" in text and "cannot be" in text for text in said), said
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    curves = [trace["name"] for spec in specs for trace in spec["data"]
+              if trace.get("mode") == "lines+markers"]
+    assert curves and all(name.startswith("sound") for name in curves)
+
+
+def test_a_network_trained_with_random_shifts_loses_less_under_translate(real_mnist, tmp_path):
+    from core import corruptions
+
+    images, labels = real_mnist.x_test[:2000], real_mnist.y_test[:2000]
+    moved = corruptions.corrupt(images, "translate", seed=0)
+    drops = {}
+    for shift in (0.0, 0.15):
+        config = tiny_config(epochs=3, train_images=5000, shift=shift)
+        model = runs.load_model(training.train(TrainingJob(config, f"shift {shift}"), real_mnist, tmp_path))
+        accuracy = lambda x, model=model: robustness.accuracy(  # noqa: E731
+            lambda batch: predict_probabilities(model, batch), x, labels)
+        drops[shift] = accuracy(images) - accuracy(moved)
+    assert drops[0.15] < drops[0.0] - 0.1, drops

@@ -299,6 +299,24 @@ def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
     assert search_cli.main(["show", "--study", "missing", "--storage", storage]) == 2
 
 
+def test_the_command_line_chooses_on_validation_then_tests_once(real_mnist, runs_folder, capsys):
+    from core.search import __main__ as search_cli
+
+    storage = f"sqlite:///{runs_folder}/cli.sqlite3"
+    assert search_cli.main(["start", "--study", "pick", "--storage", storage, "--trials", "2",
+                            "--epochs", "1", "--train-images", "600", "--max-layers", "1",
+                            "--max-width", "16", "--reductions", "pool2"]) == 0
+    capsys.readouterr()
+    assert search_cli.main(["choose", "--study", "pick", "--storage", storage, "--target", "1.01"]) == 1
+    assert "no trial reaches" in capsys.readouterr().out
+    assert search_cli.main(["choose", "--study", "pick", "--storage", storage, "--target", "0"]) == 0
+    said = capsys.readouterr().out
+    study = search.load_study("pick", storage)
+    chosen = search.smallest_reaching(study, 0)
+    assert f"chosen on validation: trial #{chosen.number}" in said
+    assert f"reported on test: {search.tested(study)[str(chosen.number)]:.2%}" in said
+
+
 def test_optunas_journal_file_works_as_a_storage_too(real_mnist, tmp_path):
     storage = f"journal:{tmp_path}/search.log"
     study = search.create_study("journal", search.SearchSpace(**TINY), storage)

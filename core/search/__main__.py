@@ -4,6 +4,7 @@ machine), show or list studies.
     .venv/bin/python -m core.search start --study fc --kind dense --epochs 12 --minutes 30
     .venv/bin/python -m core.search worker --study fc --trials 200
     .venv/bin/python -m core.search show --study fc
+    .venv/bin/python -m core.search choose --study fc --target 0.98   # chosen on validation, then tested
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import sys
 
 from core.architecture import REDUCTIONS, ConfigError
-from core.search.results import pareto_front, trial_rows
+from core.search.results import pareto_front, smallest_reaching, test_chosen, trial_rows
+from core.search.results import tested as tested_before
 from core.search.space import HOLDOUT_IMAGES, KINDS, SearchSpace
 from core.search.storage import STORAGE_ENV, create_study, default_storage, load_study, study_names
 from core.search.worker import SearchStalled, work
@@ -51,10 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--seed", type=int, default=None, help="the sampler's seed (default: from the pid)")
     show = commands.add_parser("show", help="a study's trials and front")
     listing = commands.add_parser("list", help="the studies in a storage")
-    for command in (start, worker, show, listing):
+    choose = commands.add_parser("choose", help="the smallest network reaching a validation accuracy, "
+                                 "then its test accuracy (the test set read once, for it)")
+    choose.add_argument("--target", type=float, required=True, help="validation accuracy, e.g. 0.98")
+    for command in (start, worker, show, listing, choose):
         command.add_argument("--storage", default=None, help=f"Optuna storage URL (default: ${STORAGE_ENV} "
                              f"or sqlite in the runs folder)")
-    for command in (start, worker, show):
+    for command in (start, worker, show, choose):
         command.add_argument("--study", required=True)
     for command in (start, worker):
         command.add_argument("--trials", type=int, default=None, help="stop once the study has this many")
@@ -92,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, KeyError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.command == "choose":
+        return _choose(study, args.target)
     if args.command in ("start", "worker"):
         try:
             data = load_mnist()
@@ -108,6 +115,27 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         logger.info("this worker ran %d trial(s)", done)
     _print_study(study)
+    return 0
+
+
+def _choose(study, target: float) -> int:
+    from core.data import load_mnist
+    from core.runs import RunError
+
+    chosen = smallest_reaching(study, target)
+    if chosen is None:
+        print(f"no trial reaches {target:.2%} validation accuracy yet")
+        return 1
+    print(f"chosen on validation: trial #{chosen.number}, {chosen.user_attrs['architecture']}, "
+          f"{chosen.values[1]:,.0f} parameters, {chosen.values[0]:.2%} validation")
+    try:
+        tested = tested_before(study).get(str(chosen.number))
+        if tested is None:
+            tested = test_chosen(study, chosen, load_mnist())
+    except RunError as error:
+        print(f"error: its run cannot be read here: {error}", file=sys.stderr)
+        return 1
+    print(f"reported on test: {tested:.2%}")
     return 0
 
 

@@ -4,7 +4,16 @@ import streamlit as st
 from core import robustness, runs
 from core.architecture import TrainingConfig, augmentation, predict_probabilities
 from core.robustness import DISTORTIONS, EPSILONS, NEUTRAL, PGD_STEPS
-from dashboard import cached_data, cached_models, components, figures, glossary, pages, training_form
+from dashboard import (
+    cached_data,
+    cached_models,
+    components,
+    corruption_view,
+    figures,
+    glossary,
+    pages,
+    training_form,
+)
 from dashboard.text import for_markdown, said
 
 st.title("How robust is a network?")
@@ -35,6 +44,7 @@ sample = right.select_slider("Test digits used", [500, 1000, 2000, 5000, 10_000]
 if not chosen:
     st.stop()
 names = {run.id: f"{run.name} ({run.id[-6:]})" for run in chosen}
+corruption_view.show(chosen, names)
 
 
 def curves(compute) -> dict[str, list[tuple[float, float]]]:
