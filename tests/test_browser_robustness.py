@@ -1,5 +1,6 @@
 """The Robustness page in a real headless Chromium: MNIST-C's bars for two runs, a click on a bar
-shows that run's mistakes under that corruption, and the charts below it are drawn."""
+shows that run's mistakes under that corruption, the gallery, the strength and attack curves, and
+a digit fooled (the Draw page's sliders: test_browser_draw)."""
 
 import pytest
 
@@ -32,5 +33,12 @@ def test_mnist_c_bars_a_click_on_one_shows_its_mistakes(tmp_path, real_mnist):
         wait_until_idle(page)
         assert "mistakes" in heading.inner_text()
         assert page.get_by_text("The same digits under every corruption").count() == 1
+        # below it: a strength curve and the attack's, one line per run, and one digit fooled
+        lines = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+            .flatMap(c => c._fullData || []).filter(t => t.mode === 'lines+markers').length""")
+        assert lines == 4
+        page.get_by_text("The smallest change that fools it").wait_for()
+        fooled = page.get_by_text("Read as").count() + page.get_by_text("does not change what").count()
+        assert fooled >= 1
         assert page_errors(page) == []
         page.screenshot(path="test-artifacts/robustness.png", full_page=True)
