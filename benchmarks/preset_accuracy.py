@@ -1,5 +1,6 @@
-"""Train every preset on the full data, three seeds each, through the dashboard's training path, and
-record its parameters, epochs, test accuracy per seed and mean, and training seconds.
+"""Train every preset on the full data, five seeds each, through the dashboard's training path, and
+record its parameters, epochs, test accuracy per seed and their median (and mean), and training
+seconds (the wall time of `fit`, the first step's tracing included; median of the five).
 
 The classic presets are held to the classic analysis's validation accuracies (docs/reference.md);
 the fast ones to the test accuracy and the training time they promise.
@@ -23,7 +24,7 @@ from core.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SEEDS = (0, 1, 2)
+SEEDS = (0, 1, 2, 3, 4)
 # preset: (accuracy to reach, on which split, at most this many seconds of training or None)
 TARGETS = {"given": (0.96, "validation", None), "compact": (0.95, "validation", None),
            "best": (0.973, "validation", None), "sprint": (0.99, "test", 10),
@@ -55,20 +56,22 @@ def main(names: list[str]) -> None:
                 "wall_seconds_with_evaluation_and_save": round(time.perf_counter() - started, 1),
             })
             print(name, json.dumps(seeds[-1]), flush=True)
-        accuracy = statistics.mean(s["test_accuracy" if split == "test" else "best_validation_accuracy"]
-                                   for s in seeds)
-        seconds = statistics.mean(s["training_seconds"] for s in seeds)
+        accuracy = statistics.median(s["test_accuracy" if split == "test" else "best_validation_accuracy"]
+                                     for s in seeds)
+        seconds = statistics.median(s["training_seconds"] for s in seeds)
         config = architecture.preset(name)
         report[name] = {
             "description": config.describe(),
             "parameters": config.parameter_count(),
             "epochs": config.hyper.epochs,
-            "target": f"mean {split} accuracy >= {target}"
+            "target": f"median {split} accuracy >= {target}"
                       + (f" in <= {seconds_allowed} s of training" if seconds_allowed else ""),
+            "median_test_accuracy": round(statistics.median(s["test_accuracy"] for s in seeds), 4),
+            "median_training_seconds": round(seconds, 1),
             "mean_test_accuracy": round(statistics.mean(s["test_accuracy"] for s in seeds), 4),
             "mean_best_validation_accuracy": round(
                 statistics.mean(s["best_validation_accuracy"] for s in seeds), 4),
-            "mean_training_seconds": round(seconds, 1),
+            "mean_training_seconds": round(statistics.mean(s["training_seconds"] for s in seeds), 1),
             "target_met": accuracy >= target and (seconds_allowed is None or seconds <= seconds_allowed),
             "seeds": seeds,
             "measured": time.strftime("%Y-%m-%d %H:%M"),

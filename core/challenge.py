@@ -102,6 +102,8 @@ class Challenge:
             return "not trained by a student of this class"
         if record.get("status") not in ("finished", "stopped"):
             return f"{record.get('status')}: no answers to score"
+        if str(record.get("tag") or "").startswith("search:") and record.get("test_accuracy") is None:
+            return "a search trial not chosen: a search's network counts once it is chosen and tested"
         finished = record.get("finished_at") or 0
         if (record.get("started_at") or finished) < self.started:
             return "started before the challenge began"

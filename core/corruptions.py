@@ -32,7 +32,8 @@ def _gray(unit: np.ndarray) -> np.ndarray:
 
 
 def _blur(unit: np.ndarray, sigma) -> np.ndarray:
-    """scikit-image's Gaussian filter (its defaults: reflected borders, 4 sigmas) on each image."""
+    """scikit-image's Gaussian filter (its defaults: the nearest pixel beyond the border, 4 sigmas)
+    on each image."""
     from skimage.filters import gaussian
 
     sigmas = (0, *np.broadcast_to(sigma, 2))
@@ -80,21 +81,19 @@ def motion_blur(images, rng):  # severity 1: ImageMagick's motion blur, radius 1
     return out
 
 
-def _affine(images, make: Callable[[np.random.Generator], dict], rng) -> np.ndarray:
-    """Each image warped by scikit-image's affine transform `make(rng)` (its inverse map), the
+def _affine(images, make: Callable[[np.random.Generator], np.ndarray], rng, centred: bool = True
+            ) -> np.ndarray:
+    """Each image warped by the 3x3 affine matrix `make(rng)` (scikit-image's inverse map), the
     centre kept fixed where the reference keeps it."""
     from skimage import transform
 
     out = np.empty(np.shape(images), np.uint8)
     for number, image in enumerate(_unit(images)):
-        settings = make(rng)
-        centred = settings.pop("centred", True)
-        affine = transform.AffineTransform(**settings)
+        matrix = np.array(make(rng), dtype=float)
         if centred:
-            (a1, a2), (b1, b2) = affine.params[0, :2], affine.params[1, :2]
-            affine = transform.AffineTransform(**settings, translation=(CENTRE * (1 - a1 - a2),
-                                                                        CENTRE * (1 - b1 - b2)))
-        out[number] = _gray(transform.warp(image, inverse_map=affine))
+            (a1, a2), (b1, b2) = matrix[0, :2], matrix[1, :2]
+            matrix[:2, 2] = CENTRE * (1 - a1 - a2), CENTRE * (1 - b1 - b2)
+        out[number] = _gray(transform.warp(image, inverse_map=transform.AffineTransform(matrix=matrix)))
     return out
 
 
@@ -102,20 +101,35 @@ def _direction(rng) -> int:
     return int(rng.choice([-1, 1]))
 
 
+def _sheared(angle: float) -> np.ndarray:
+    """The matrix of the reference's AffineTransform(shear=angle): scikit-image then (0.14) made it
+    [[1, -sin], [0, cos]]; its later versions read `shear` otherwise, so it is written out here."""
+    return np.array([[1, -np.sin(angle), 0], [0, np.cos(angle), 0], [0, 0, 1]])
+
+
+def _rotated(angle: float) -> np.ndarray:
+    return np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+
+
 def shear(images, rng):  # severity 2: a shear of 0.4 either way
-    return _affine(images, lambda rng: {"shear": 0.4 * _direction(rng)}, rng)
+    return _affine(images, lambda rng: _sheared(0.4 * _direction(rng)), rng)
 
 
 def scale(images, rng):  # severity 3: shrunk to 70%
-    return _affine(images, lambda rng: {"scale": (1 / 0.7, 1 / 0.7)}, rng)
+    return _affine(images, lambda rng: np.diag([1 / 0.7, 1 / 0.7, 1]), rng)
 
 
 def rotate(images, rng):  # severity 2: turned by 0.4 radians (23 degrees) either way
-    return _affine(images, lambda rng: {"rotation": 0.4 * _direction(rng)}, rng)
+    return _affine(images, lambda rng: _rotated(0.4 * _direction(rng)), rng)
 
 
 def translate(images, rng):  # severity 3: moved 3 pixels along each axis, either way
-    return _affine(images, lambda rng: {"translation": 3 * rng.choice([-1, 1], 2), "centred": False}, rng)
+    def moved(rng):
+        matrix = np.eye(3)
+        matrix[:2, 2] = 3 * rng.choice([-1, 1], 2)
+        return matrix
+
+    return _affine(images, moved, rng, centred=False)
 
 
 def brightness(images, rng):  # severity 5: +0.5 on the value channel of HSV
@@ -259,7 +273,7 @@ CORRUPTIONS: dict[str, tuple[Callable, str]] = {
     "canny edges": (canny_edges, "only the edges of the strokes, as the Canny detector finds them"),
 }
 # Bumped whenever a definition changes: the cached images are then made again.
-VERSION = 1
+VERSION = 2
 
 
 def corrupt(images: np.ndarray, name: str, seed: int) -> np.ndarray:

@@ -150,7 +150,7 @@ def _network(config: TrainingConfig) -> str:
         lines.append(f"x = layers.{kind}({layer.filters}, {layer.kernel_size}, strides={layer.stride}, "
                      f"activation=\"relu\")(x){why}")
         pooling = "x = layers.MaxPooling2D(2)(x)" if layer.max_pool else ""
-        lines += _extras(layer.batch_norm, layer.dropout, pooling)
+        lines += _extras(layer.batch_norm, layer.dropout, pooling, plain=layer.plain_norm)
     if config.conv or config.reduction != "none":
         lines.append("x = layers.GlobalAveragePooling2D()(x)  # one number per feature map"
                      if config.global_pool else "x = layers.Flatten()(x)")
@@ -165,8 +165,10 @@ def _network(config: TrainingConfig) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _extras(batch_norm: bool, dropout: float, pooling: str = "") -> list[str]:
-    lines = ["x = layers.BatchNormalization()(x)"] if batch_norm else []
+def _extras(batch_norm: bool, dropout: float, pooling: str = "", plain: bool = False) -> list[str]:
+    norm = ("x = layers.BatchNormalization(center=False, scale=False)(x)  # normalisation alone: no "
+            "parameters" if plain else "x = layers.BatchNormalization()(x)")
+    lines = [norm] if batch_norm else []
     lines += [pooling] if pooling else []
     return lines + ([f"x = layers.Dropout({dropout!r})(x)  # during training only"] if dropout else [])
 

@@ -134,15 +134,11 @@ def start(folder: Path, first: int | None = None) -> bool:
 
 
 def make(folder: Path, test_images: np.ndarray) -> State:
-    """Make every corruption whose file is missing or damaged, in order, saying how far it got. Run
-    by one process at a time (the lock); another asking meanwhile returns at once."""
+    """Make every corruption whose file is missing or damaged, in order, saying how far it got. One
+    process at a time (the lock): another waits for it, then finds the files made and makes none."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / LOCK, "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            logger.info("MNIST-C is being made by another process")
-            return state(folder)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # blocking: a page's brief look at the lock never turns it away
         progress = _read_json(folder / PROGRESS) | {"error": ""}
         manifest = _read_json(folder / MANIFEST)
         for name in corruptions.CORRUPTIONS:

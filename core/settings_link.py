@@ -5,7 +5,7 @@ validation refuses, is left at the preset's and said.
 
 Layers are written one after another, joined by "_": a dense layer as "128-relu" with "-bn"
 (batch norm) and "-d0.2" (dropout); a convolution as "32-k3" with "-s2" (stride), "-pool",
-"-bn", "-sep" (depthwise separable) and "-d0.25".
+"-bn", "-pn" (its batch norm without parameters), "-sep" (depthwise separable) and "-d0.25".
 """
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def _conv_layers(raw: str) -> list[ConvLayer]:
                 field = "kernel_size" if option[0] == "k" else "stride"
                 layer = dataclasses.replace(layer, **{field: int(option[1:])})
             else:
-                layer = _option(layer, option, {"bn": "batch_norm", "pool": "max_pool", "sep": "separable"})
+                layer = _option(layer, option, {"bn": "batch_norm", "pool": "max_pool", "sep": "separable",
+                                                "pn": "plain_norm"})
         layers.append(layer)
     return layers
 
@@ -177,7 +178,8 @@ def _write_conv(layers: list[ConvLayer]) -> str:
     return "_".join(f"{layer.filters}-k{layer.kernel_size}"
                     + (f"-s{layer.stride}" if layer.stride != 1 else "")
                     + ("-pool" if layer.max_pool else "") + ("-bn" if layer.batch_norm else "")
-                    + ("-sep" if layer.separable else "") + (f"-d{layer.dropout:g}" if layer.dropout else "")
+                    + ("-pn" if layer.plain_norm else "") + ("-sep" if layer.separable else "")
+                    + (f"-d{layer.dropout:g}" if layer.dropout else "")
                     for layer in layers)
 
 

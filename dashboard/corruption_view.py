@@ -22,7 +22,9 @@ def show(chosen: list[runs.Run], names: dict[str, str]) -> None:
                "Networks at 99% on clean digits fall far below it on several.")
     whole = cached_data.whole_mnist()
     folder = cached_models.mnist_c_folder(whole.x_test, whole.source)
-    if not mnist_c.state(folder).complete:
+    # every file read and checked (a damaged one is deleted here, and made again)
+    if not mnist_c.state(folder).complete or any(cached_models.corrupted(name) is None
+                                                 for name in corruptions.CORRUPTIONS):
         _making(folder)
         return
     labels = cached_data.images_and_labels("test")[1]
@@ -70,7 +72,7 @@ def _making(folder) -> None:
         done = len(now.ready)
         damaged = f" ({', '.join(now.damaged)} found damaged: made again)" if now.damaged else ""
         st.progress(done / len(corruptions.CORRUPTIONS),
-                    text=f"Making MNIST-C for this server, once (about two minutes): {done} of "
+                    text=f"Making MNIST-C for this server, once (about a minute): {done} of "
                          f"{len(corruptions.CORRUPTIONS)} corruptions ready"
                          + (f", now {now.current}" if now.current else "") + f"{damaged}. You can use the "
                          "rest of the page meanwhile.")

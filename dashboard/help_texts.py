@@ -13,6 +13,8 @@ TRAINING = {
                 "half each way, the next layers cost a quarter, and small shifts matter less.",
     "separable": "Depthwise separable: one small filter per incoming map, then a 1x1 convolution that "
                  "mixes them; about k*k times fewer parameters, for a little accuracy.",
+    "plain_norm": "The batch norm only normalises each map (mean 0, spread 1), without learning a scale and "
+                  "a shift: no parameters at all. The smallest convnets spend theirs elsewhere.",
     "global_pool": "After the convolutions, average each feature map to one number instead of keeping "
                    "every position: far fewer parameters in the dense layers that follow.",
     "width": "Neurons in this layer: more can learn finer shapes but cost parameters and time. "
@@ -66,7 +68,7 @@ TRAINING = {
     "patience": "Early stopping: the training ends after this many epochs without a better validation "
                 "loss, and keeps its best epoch's weights. 0 turns it off; 2 to 5 is usual.",
     "seed": "Fixes every random choice (the validation split, the initial weights, the shuffling, the "
-            "random changes of the images): the same seed "
+            "random changes of the images; a network from a search keeps its search's split): the same seed "
             "and settings train the same network. Change it to see how much of a result is luck.",
     "train_images": "Train on the first N of the 60,000 training images (the validation share is "
                     "taken from these): fewer train faster but generalise worse; try 5,000 for a quick "

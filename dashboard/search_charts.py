@@ -110,8 +110,11 @@ def open_run(row: dict) -> None:
             return
         st.caption(f"Run {run.id}: {run.record.get('message', '')}")
         left, middle, right = st.columns(3)
-        if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable):
+        if left.button("Evaluate it", icon=":material/grid_on:", disabled=not run.usable,
+                       help="Opens on its validation images: a trial's test score is for the network a "
+                            "search chooses, once chosen."):
             st.session_state[session.EVALUATE_RUN] = run.id
+            st.session_state["evaluate_split"] = "validation"
             st.switch_page(pages.EVALUATE)
         if middle.button("Replay its training", icon=":material/replay:", disabled=not run.usable):
             st.session_state[session.INSPECT_RUN] = run.id

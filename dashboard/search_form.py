@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import search
 from core.architecture import ACTIVATIONS, REDUCTIONS
-from dashboard.help_texts import SEARCH
+from dashboard.help_texts import SEARCH, TRAINING
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
 YES_NO_BOTH = {"both": ([False, True], "try with and without"), "yes": ([True], "always"),
@@ -29,13 +29,17 @@ def space_form(kind: str) -> search.SearchSpace:
     reductions = columns[2].multiselect("Input", list(REDUCTIONS), list(REDUCTIONS),
                                         key=f"search-input-{kind}", help=SEARCH["input"],
                                         format_func=lambda name: REDUCTIONS[name][1])
-    separable = "no"
+    separable = plain_norm = "no"
     if not dense:
-        separable = st.selectbox(
+        left, right = st.columns(2)
+        separable = left.selectbox(
             "Depthwise separable convolutions (after the first)", list(YES_NO_BOTH), key="search-separable",
             format_func=lambda choice: YES_NO_BOTH[choice][1],
             help="One small filter per incoming map, then a 1x1 mix of the maps: about 9 times fewer "
                  "parameters than a full 3x3 convolution, the way to very small convnets.")
+        plain_norm = right.selectbox(
+            "Batch norm without parameters", list(YES_NO_BOTH), key="search-plain-norm",
+            format_func=lambda choice: YES_NO_BOTH[choice][1], help=TRAINING["plain_norm"])
     columns = st.columns(4)
     batch_norm = columns[0].selectbox("Batch normalisation", list(YES_NO_BOTH), key="search-bn",
                                       help=SEARCH["batch_norm"],
@@ -48,7 +52,8 @@ def space_form(kind: str) -> search.SearchSpace:
     visible = search.SearchSpace(
         kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
         reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
-        separable=YES_NO_BOTH[separable][0], epochs=epochs, train_images=images)
+        separable=YES_NO_BOTH[separable][0], plain_norm=YES_NO_BOTH[plain_norm][0], epochs=epochs,
+        train_images=images)
     return _folded_choices(visible)
 
 

@@ -32,9 +32,13 @@ def show(study) -> None:
             chosen(study, smallest)
     elif done:
         columns[2].caption("No result reaches it yet.")
-    st.caption(f"Every trial is scored on the same {space.validation_size():,} held-out training images "
-               + (f"(split seed {space.split_seed}); " if space.split_seed is not None else "; ")
-               + "the test set is read only for a network chosen here, once.")
+    if space.split_seed is None:
+        st.caption("This study was made before trials shared one holdout: each trial validated on its own "
+                   "split of the training images, and read the test set when it ended.")
+    else:
+        st.caption(f"Every trial is scored on the same {space.validation_size():,} held-out training images "
+                   f"(split seed {space.split_seed}); the test set is read only for a network chosen here, "
+                   f"once for each ({len(search.tested(study))} tested so far).")
     if front:
         st.subheader("Accuracy against size")
         st.caption(f"{len(front)} trial(s) on the Pareto front (red): no other trial is both more accurate "

@@ -111,10 +111,12 @@ def _conv_layer(start: ConvLayer, number: int, key: str) -> tuple[ConvLayer, lis
                                 key=f"stride-{key}", help=HELP["stride"]))
     flags = st.container(horizontal=True)  # each as wide as its label
     dropout, up, remove = st.columns([6, 1, 1], vertical_alignment="bottom")
+    max_pool = flags.checkbox("2x2 max-pool", start.max_pool, key=f"pool-{key}", help=HELP["max_pool"])
+    batch_norm = flags.checkbox("Batch norm", start.batch_norm, key=f"cbn-{key}", help=HELP["batch_norm"])
     layer = dataclasses.replace(
-        layer,
-        max_pool=flags.checkbox("2x2 max-pool", start.max_pool, key=f"pool-{key}", help=HELP["max_pool"]),
-        batch_norm=flags.checkbox("Batch norm", start.batch_norm, key=f"cbn-{key}", help=HELP["batch_norm"]),
+        layer, max_pool=max_pool, batch_norm=batch_norm,
+        plain_norm=batch_norm and flags.checkbox("without parameters", start.plain_norm, key=f"pn-{key}",
+                                                 help=HELP["plain_norm"]),
         separable=flags.checkbox("Separable", start.separable, key=f"sep-{key}", help=HELP["separable"]),
         dropout=round(float(dropout.number_input(f"Conv {number}: dropout", 0.0, 0.9, float(start.dropout),
                                                  0.05, key=f"cdrop-{key}", help=HELP["dropout"])), 4))
@@ -241,9 +243,10 @@ def _training_settings(hyper: Hyperparameters, defaults: Hyperparameters, preset
     hyper.noise = round(float(_tuned(
         left, "Random noise (gray levels)", f"noise-{preset}", defaults.noise, min_value=0.0,
         max_value=architecture.MAX_NOISE, step=4.0, help=HELP["noise"])), 2)
-    hyper.validation_fraction = round(float(right.slider(
-        "Validation fraction", 0.01, 0.5, defaults.validation_fraction, step=0.01,
-        key=f"val-{preset}", help=HELP["validation_fraction"])), 2)
+    fraction = float(right.slider("Validation fraction", 0.01, 0.5, defaults.validation_fraction, step=0.01,
+                                  key=f"val-{preset}", help=HELP["validation_fraction"]))
+    # a run's own fraction (a search's sixth) kept exactly unless moved: its split stays the same
+    hyper.validation_fraction = fraction if fraction == defaults.validation_fraction else round(fraction, 2)
     left, right = st.columns(2)
     hyper.patience = int(left.number_input(
         "Early stopping patience (0 = off)", value=defaults.patience, min_value=0,

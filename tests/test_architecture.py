@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -199,6 +200,20 @@ def test_parameter_count_without_keras_equals_keras():
             continue
         model = build_model(config, np.zeros((28, 28)), np.ones((28, 28)))
         assert config.parameter_count() == model.count_params(), config.describe()
+
+
+def test_a_norm_without_parameters_counts_none_and_needs_batch_norm():
+    plain = TrainingConfig(conv=[ConvLayer(8, batch_norm=True, plain_norm=True, max_pool=True),
+                                 ConvLayer(12, batch_norm=True, plain_norm=True, separable=True)])
+    learned = TrainingConfig(conv=[dataclasses.replace(layer, plain_norm=False) for layer in plain.conv])
+    model = build_model(plain, np.zeros((28, 28)), np.ones((28, 28)))
+    trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+    assert plain.parameter_count(trainable_only=True) == trainable
+    assert plain.parameter_count() == model.count_params()
+    assert learned.parameter_count(trainable_only=True) - trainable == 2 * (8 + 12)  # scale and shift
+    assert "conv3x3x8 norm pool" in plain.describe()
+    wrong = TrainingConfig(conv=[ConvLayer(8, plain_norm=True)])
+    assert "conv layer 1: a norm without parameters needs batch norm on" in wrong.problems()
 
 
 def test_networks_too_big_for_the_server_are_refused_with_the_reason():

@@ -50,6 +50,9 @@ def test_only_a_students_runs_within_the_limits_and_the_time_count():
     assert "over the limit" in challenge.why_not_counted(fine | {"parameters": 5001}, {"ada"})
     assert "over the limit" in challenge.why_not_counted(fine | {"training_seconds": 61}, {"ada"})
     assert "diverged" in challenge.why_not_counted(fine | {"status": "diverged"}, {"ada"})
+    trial = fine | {"tag": "search:ada's:3", "test_accuracy": None}  # a trial: not read on test
+    assert "not chosen" in challenge.why_not_counted(trial, {"ada"})
+    assert challenge.why_not_counted(trial | {"test_accuracy": 0.97}, {"ada"}) == ""  # chosen, tested
     revealed = Challenge(started=challenge.started, revealed=True, revealed_at=time.time() - 1)
     assert "revealed" in revealed.why_not_counted(fine, {"ada"})  # it could have tuned on the private half
     with pytest.raises(ChallengeRefused):  # a kept challenge without its seed is not drawn anew

@@ -58,6 +58,22 @@ def test_rotate_turns_by_0_4_radians_either_way_and_scale_shrinks_to_70_percent(
     np.testing.assert_allclose(ratio, 0.7 ** 2, rtol=0.08)  # the ink's area, scaled twice by 0.7
 
 
+def test_shear_is_the_references_matrix_kept_about_the_centre(digits):
+    images, _ = digits
+    sheared = corruptions.corrupt(images, "shear", seed=0).astype(float)
+    for before, after in zip(images[:10], sheared[:10]):
+        # the reference's old scikit-image: output (x, y) reads input (x - sin(0.4) y + t, cos(0.4) y + t)
+        candidates = []
+        for direction in (1, -1):
+            angle = 0.4 * direction
+            matrix = np.array([[1, -np.sin(angle)], [0, np.cos(angle)]])
+            offset = 13.5 * (1 - matrix.sum(axis=1))
+            # ndimage works in (row, column) = (y, x): the same map with its axes swapped
+            candidates.append(ndimage.affine_transform(before / 255.0, matrix[::-1, ::-1],
+                                                       offset=offset[::-1], order=1) * 255)
+        assert min(np.abs(candidate - after).mean() for candidate in candidates) < 2.0
+
+
 def test_brightness_is_the_references_hsv_round_trip(digits):
     from skimage import color
 

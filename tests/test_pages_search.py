@@ -152,7 +152,7 @@ def test_the_front_says_one_line_per_trial_and_the_best_trial_is_drawn_dark():
             values=[accuracy, 795 * units + 10], user_attrs={
                 "architecture": f"28x28 > {units} > 10",
                 "host": "teacher-host", "runs_folder": "/srv/secret/runs"}))
-    study.set_user_attr(search.results.TESTED_ATTR, {"1": 0.958})  # trial 1 chosen, then tested
+    study.set_user_attr(f"{search.results.TESTED_PREFIX}1", 0.958)  # trial 1 chosen, then tested
     front = search_charts.pareto_figure(study)
     hovers = [text for trace in front.data for text in trace.text]
     assert "#1: 28x28 &gt; 64 &gt; 10, 50,890 parameters, 96.00% validation, 95.80% test" in hovers

@@ -267,19 +267,21 @@ def test_global_average_pooling_counts_like_keras():
 
 def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp_path):
     study = tiny_study(tmp_path, kind="conv", min_layers=2, max_layers=2, min_width=4, max_width=8,
-                       kernel_sizes=[3], separable=[True], reductions=["crop20"], seed=1)
+                       kernel_sizes=[3], separable=[True], reductions=["crop20"], seed=1, batch_norm=[True],
+                       plain_norm=[True], rotations=[15.0])
     search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     (trial,) = study.trials
     config = search.trial_config(study, trial)
     assert [layer.separable for layer in config.conv] == [False, True]  # the first sees one map
-    assert "> sep3x3x" in trial.user_attrs["architecture"]
+    assert all(layer.plain_norm for layer in config.conv) and config.hyper.rotation == 15.0
+    assert "> sep3x3x" in trial.user_attrs["architecture"] and " norm" in trial.user_attrs["architecture"]
     run = runs.get_run(trial.user_attrs["run_id"], tmp_path)
     assert TrainingConfig.from_dict(run.record["config"]) == config
     assert run.record["parameters"] == config.parameter_count()  # Keras's own count
     # a study made before separable convolutions existed has no such parameter: its trials rebuild
     old = tiny_study(tmp_path, name="old", kind="conv", min_layers=1, max_layers=1, max_width=4)
     search.work(old, LocalTrainings(real_mnist, tmp_path), trials=1)
-    assert "separable" not in old.trials[0].params
+    assert not {"separable", "plain_norm", "rotation"} & set(old.trials[0].params)
     assert not any(layer.separable for layer in search.trial_config(old, old.trials[0]).conv)
 
 

@@ -55,6 +55,9 @@ class ConvLayer:
     # convolution that mixes the maps; about k*k times fewer parameters than a full convolution,
     # which is what lets a convnet of under 2,000 parameters reach 99%
     separable: bool = False
+    # with batch norm: normalise only, without its learned scale and shift (Keras's center and scale
+    # off): no parameters at all, which is what the smallest convnets spend theirs on
+    plain_norm: bool = False
 
 
 @dataclass
@@ -153,7 +156,8 @@ class TrainingConfig:
         """A short text such as "Flatten > 256 (BN) > 128 > 10" for tables."""
         parts = [("sep" if layer.separable else "conv")
                  + f"{layer.kernel_size}x{layer.kernel_size}x{layer.filters}"
-                 + (f"/{layer.stride}" if layer.stride > 1 else "") + (" BN" if layer.batch_norm else "")
+                 + (f"/{layer.stride}" if layer.stride > 1 else "")
+                 + ((" norm" if layer.plain_norm else " BN") if layer.batch_norm else "")
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
         parts += ["global avg"] if self.global_pool and self.conv else []
         parts += [f"{layer.units}" + (" BN" if layer.batch_norm else "")

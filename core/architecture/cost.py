@@ -18,12 +18,14 @@ def parameter_count(config: TrainingConfig, trainable_only: bool = False) -> int
     """The model's parameter count, as Keras counts it, without building the model.
 
     Batch normalisation keeps 4 numbers per unit, of which 2 are learned (scale and shift) and
-    2 are running statistics: `trainable_only` counts what gradient descent fits."""
+    2 are running statistics: `trainable_only` counts what gradient descent fits. A plain one (no
+    scale or shift) keeps the 2 statistics only: no trainable parameter."""
     per_batch_norm = 2 if trainable_only else 4
     count, channels, size = 0, 1, config.input_side()  # standardisation statistics: not counted
     for layer in config.conv:
         count += conv_weights(layer, channels) + layer.filters  # and one bias per filter
-        count += per_batch_norm * layer.filters if layer.batch_norm else 0
+        if layer.batch_norm:
+            count += (per_batch_norm - (2 if layer.plain_norm else 0)) * layer.filters
         channels, size = layer.filters, conv_output(size, layer)
     width = _flattened(config, size, channels)
     for layer in config.dense:

@@ -72,7 +72,7 @@ def _hidden_layers(config: TrainingConfig, x):
         convolution = layers.SeparableConv2D if layer.separable else layers.Conv2D
         x = convolution(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
         if layer.batch_norm:
-            x = layers.BatchNormalization()(x)
+            x = layers.BatchNormalization(center=not layer.plain_norm, scale=not layer.plain_norm)(x)
         if layer.max_pool:
             x = layers.MaxPooling2D(2)(x)
         if layer.dropout:

@@ -68,8 +68,10 @@ def _layer_problems(config: TrainingConfig) -> list[str]:
         found += bounded(f"conv layer {number}: stride", layer.stride, 1, 2, int)
         found += bounded(f"conv layer {number}: dropout", layer.dropout, 0, MAX_DROPOUT, float)
         for what, value in (("batch norm", layer.batch_norm), ("max pool", layer.max_pool),
-                            ("separable", layer.separable)):
+                            ("separable", layer.separable), ("plain norm", layer.plain_norm)):
             found += _flag(f"conv layer {number}: {what}", value)
+        if layer.plain_norm is True and layer.batch_norm is False:
+            found.append(f"conv layer {number}: a norm without parameters needs batch norm on")
     found += _flag("global average pooling", config.global_pool)
     if config.global_pool is True and not config.conv:
         found.append("global average pooling needs convolutional layers: it averages their feature maps")

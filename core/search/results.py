@@ -11,7 +11,8 @@ from core.architecture import TrainingConfig
 from core.search.space import suggest
 from core.search.storage import study_space
 
-TESTED_ATTR = "tested"  # in the study's user attributes: the trials chosen and tested, and their scores
+# in the study's user attributes, one per trial chosen and tested ("tested:12"): its test accuracy
+TESTED_PREFIX = "tested:"
 
 
 def trial_config(study, trial) -> TrainingConfig:
@@ -68,10 +69,11 @@ def test_chosen(study, trial, data, root=None) -> float:
     run = runs.record_test(run, answers, data.y_test, tested_after_choice=(
         f"chosen in study {study.study_name!r} on validation accuracy "
         f"({trial.values[0]:.2%} on its {run.record.get('validation_size', 0):,} holdout images)"))
-    study.set_user_attr(TESTED_ATTR, {**tested(study), str(trial.number): run.record["test_accuracy"]})
+    study.set_user_attr(f"{TESTED_PREFIX}{trial.number}", run.record["test_accuracy"])
     return run.record["test_accuracy"]
 
 
 def tested(study) -> dict[str, float]:
     """The test accuracy of each trial that was chosen and tested, by trial number (as text)."""
-    return dict(study.user_attrs.get(TESTED_ATTR, {}))
+    return {name.removeprefix(TESTED_PREFIX): accuracy for name, accuracy in study.user_attrs.items()
+            if name.startswith(TESTED_PREFIX)}

@@ -54,6 +54,8 @@ class SearchSpace:
     reductions: list[str] = field(default_factory=lambda: list(REDUCTIONS))
     activations: list[str] = field(default_factory=lambda: ["relu"])
     batch_norm: list[bool] = field(default_factory=lambda: [False, True])
+    # convnets' batch norm without its scale and shift (no parameters): drawn only where offered
+    plain_norm: list[bool] = field(default_factory=lambda: [False])
     max_dropout: float = 0.3
     kernel_sizes: list[int] = field(default_factory=lambda: [3, 5])
     # depthwise separable convolutions after the first (which sees one map, where they are pointless):
@@ -103,6 +105,7 @@ class SearchSpace:
                 ("activations", self.activations, ACTIVATIONS),
                 ("optimizers", self.optimizers, OPTIMIZERS),
                 ("batch norm", self.batch_norm, (False, True)),
+                ("norm without parameters", self.plain_norm, (False, True)),
                 ("separable convolutions", self.separable, (False, True)),
                 ("kernel sizes", self.kernel_sizes, range(1, MAX_KERNEL + 1)),
                 ("batch sizes", self.batch_sizes, range(1, TRAIN_IMAGES + 1)),
@@ -151,6 +154,9 @@ def suggest(trial, space: SearchSpace) -> TrainingConfig:
         separable = trial.suggest_categorical("separable", space.separable) if True in space.separable \
             else False
         config.conv = _conv_layers(trial, space, layers, REDUCTIONS[reduction][0], batch_norm, separable)
+        if batch_norm and True in space.plain_norm:
+            plain = trial.suggest_categorical("plain_norm", space.plain_norm)
+            config.conv = [dataclasses.replace(layer, plain_norm=plain) for layer in config.conv]
         config.global_pool = trial.suggest_categorical("global_pool", [False, True])
     optimizer = trial.suggest_categorical("optimizer", space.optimizers)
     config.hyper = Hyperparameters(

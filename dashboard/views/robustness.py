@@ -29,8 +29,8 @@ if not usable:
 PARENT = "robust-parent"  # the run last trained again with distortions: shown beside its new run
 configs = {run.id: TrainingConfig.from_dict(run.record["config"]) for run in usable}
 parent = next((run for run in usable if run.id == st.session_state.get(PARENT)), None)
-children = [run for run in usable
-            if parent and robustness.retrained_from(configs[run.id], configs[parent.id])]
+children = [run for run in usable if parent and run.id != parent.id
+            and robustness.retrained_from(configs[run.id], configs[parent.id])]
 newest_child = max(children, key=lambda run: run.record.get("finished_at") or 0, default=None)
 left, right = st.columns([3, 1])
 chosen = left.multiselect("Runs (up to four, compared on every chart)", usable,
