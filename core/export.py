@@ -147,10 +147,18 @@ def _network(config: TrainingConfig) -> str:
     for layer in config.conv:
         kind = "SeparableConv2D" if layer.separable else "Conv2D"
         why = "  # depthwise separable: about k*k times fewer parameters" if layer.separable else ""
-        lines.append(f"x = layers.{kind}({layer.filters}, {layer.kernel_size}, strides={layer.stride}, "
-                     f"activation=\"relu\")(x){why}")
+        made = (f"layers.{kind}({layer.filters}, {layer.kernel_size}, strides={layer.stride}, "
+                "activation=\"relu\")")
         pooling = "x = layers.MaxPooling2D(2)(x)" if layer.max_pool else ""
-        lines += _extras(layer.batch_norm, layer.dropout, pooling, plain=layer.plain_norm)
+        if layer.repeat > 1:  # one layer called several times: Keras keeps one set of its weights
+            lines += [f"shared = {made}{why}",
+                      f"for _ in range({layer.repeat}):  # the same weights at each depth; a norm of its own",
+                      "    x = shared(x)",
+                      *("    " + line for line in _extras(layer.batch_norm, 0.0, plain=layer.plain_norm))]
+            lines += _extras(False, layer.dropout, pooling)
+        else:
+            lines.append(f"x = {made}(x){why}")
+            lines += _extras(layer.batch_norm, layer.dropout, pooling, plain=layer.plain_norm)
     if config.conv or config.reduction != "none":
         lines.append("x = layers.GlobalAveragePooling2D()(x)  # one number per feature map"
                      if config.global_pool else "x = layers.Flatten()(x)")

@@ -91,8 +91,9 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
     ("conv", one kernel image per filter) for a convolutional one."""
     import keras
 
-    layer = next(layer for layer in model.layers if isinstance(
-        layer, (keras.layers.Dense, keras.layers.Conv2D, keras.layers.SeparableConv2D)))
+    kinds = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.SeparableConv2D)
+    layer = next(weights for weights in (getattr(layer, "convolution", layer) for layer in model.layers)
+                 if isinstance(weights, kinds))
     if isinstance(layer, keras.layers.SeparableConv2D):  # its spatial filters: the depthwise ones
         return "conv", np.asarray(layer.depthwise_kernel)[:, :, 0, :].transpose(2, 0, 1)
     kernel = np.asarray(layer.kernel)
@@ -107,9 +108,10 @@ def weight_histograms(model, bins: int = 40) -> list[tuple[str, np.ndarray, np.n
     separable convolution has two, "(depthwise)" and "(pointwise)"."""
     found = []
     for layer in model.layers:
-        kernels = {"": getattr(layer, "kernel", None),
-                   " (depthwise)": getattr(layer, "depthwise_kernel", None),
-                   " (pointwise)": getattr(layer, "pointwise_kernel", None)}
+        weights = getattr(layer, "convolution", layer)  # a repeated convolution's one set of kernels
+        kernels = {"": getattr(weights, "kernel", None),
+                   " (depthwise)": getattr(weights, "depthwise_kernel", None),
+                   " (pointwise)": getattr(weights, "pointwise_kernel", None)}
         for suffix, kernel in kernels.items():
             if kernel is not None:
                 counts, edges = np.histogram(np.asarray(kernel).ravel(), bins=bins)

@@ -311,6 +311,8 @@ def load_model(run: Run):
     """The run's Keras model, loaded in safe mode (no arbitrary code from the file)."""
     import keras
 
+    import core.architecture.shared_block  # noqa: F401  (registers the repeated convolution for loading)
+
     if not run.usable:
         raise RunError(f"run {run.name} is {run.status}: {run.problem}")
     if problem := model_file_problem(run.folder / MODEL_FILE):  # Keras would say "file not found"

@@ -151,8 +151,8 @@ def _conv_layers(raw: str) -> list[ConvLayer]:
         filters, *options = token.split("-")
         layer = ConvLayer(int(_number(filters, int)))
         for option in options:
-            if option[:1] in "ks" and option[1:].isdigit():
-                field = "kernel_size" if option[0] == "k" else "stride"
+            if option[:1] in "ksr" and option[1:].isdigit():
+                field = {"k": "kernel_size", "s": "stride", "r": "repeat"}[option[0]]
                 layer = dataclasses.replace(layer, **{field: int(option[1:])})
             else:
                 layer = _option(layer, option, {"bn": "batch_norm", "pool": "max_pool", "sep": "separable",
@@ -177,6 +177,7 @@ def _write_dense(layers: list[DenseLayer]) -> str:
 def _write_conv(layers: list[ConvLayer]) -> str:
     return "_".join(f"{layer.filters}-k{layer.kernel_size}"
                     + (f"-s{layer.stride}" if layer.stride != 1 else "")
+                    + (f"-r{layer.repeat}" if layer.repeat != 1 else "")
                     + ("-pool" if layer.max_pool else "") + ("-bn" if layer.batch_norm else "")
                     + ("-pn" if layer.plain_norm else "") + ("-sep" if layer.separable else "")
                     + (f"-d{layer.dropout:g}" if layer.dropout else "")

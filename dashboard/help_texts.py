@@ -13,6 +13,9 @@ TRAINING = {
                 "half each way, the next layers cost a quarter, and small shifts matter less.",
     "separable": "Depthwise separable: one small filter per incoming map, then a 1x1 convolution that "
                  "mixes them; about k*k times fewer parameters, for a little accuracy.",
+    "repeat": "Apply this convolution this many times with the same weights, each time followed by its "
+              "own batch norm: the depth of several layers for the parameters of one. It needs as many "
+              "filters as the maps coming in.",
     "plain_norm": "The batch norm only normalises each map (mean 0, spread 1), without learning a scale and "
                   "a shift: no parameters at all. The smallest convnets spend theirs elsewhere.",
     "global_pool": "After the convolutions, average each feature map to one number instead of keeping "

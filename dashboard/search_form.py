@@ -30,16 +30,19 @@ def space_form(kind: str) -> search.SearchSpace:
                                         key=f"search-input-{kind}", help=SEARCH["input"],
                                         format_func=lambda name: REDUCTIONS[name][1])
     separable = plain_norm = "no"
+    repeats = [1]
     if not dense:
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         separable = left.selectbox(
             "Depthwise separable convolutions (after the first)", list(YES_NO_BOTH), key="search-separable",
             format_func=lambda choice: YES_NO_BOTH[choice][1],
             help="One small filter per incoming map, then a 1x1 mix of the maps: about 9 times fewer "
                  "parameters than a full 3x3 convolution, the way to very small convnets.")
-        plain_norm = right.selectbox(
+        plain_norm = middle.selectbox(
             "Batch norm without parameters", list(YES_NO_BOTH), key="search-plain-norm",
             format_func=lambda choice: YES_NO_BOTH[choice][1], help=TRAINING["plain_norm"])
+        repeats = right.multiselect("Times a convolution is applied (shared weights)", [1, 2, 3, 4], [1],
+                                    key="search-repeats", help=TRAINING["repeat"])
     columns = st.columns(4)
     batch_norm = columns[0].selectbox("Batch normalisation", list(YES_NO_BOTH), key="search-bn",
                                       help=SEARCH["batch_norm"],
@@ -52,7 +55,8 @@ def space_form(kind: str) -> search.SearchSpace:
     visible = search.SearchSpace(
         kind=kind, min_layers=fewest, max_layers=most, min_width=narrow, max_width=wide,
         reductions=reductions, batch_norm=YES_NO_BOTH[batch_norm][0], max_dropout=dropout,
-        separable=YES_NO_BOTH[separable][0], plain_norm=YES_NO_BOTH[plain_norm][0], epochs=epochs,
+        separable=YES_NO_BOTH[separable][0], plain_norm=YES_NO_BOTH[plain_norm][0], repeats=repeats,
+        epochs=epochs,
         train_images=images)
     return _folded_choices(visible)
 

@@ -98,9 +98,10 @@ def conv_layers(base: list[ConvLayer], form: str) -> list[ConvLayer]:
 
 def _conv_layer(start: ConvLayer, number: int, key: str) -> tuple[ConvLayer, list]:
     """A convolution's widgets, and the two places left for its buttons."""
-    filters, kernel, stride = st.columns([2, 1, 1])
+    filters, kernel, stride, times = st.columns([2, 1, 1, 1])
     kernels = sorted({*range(1, architecture.MAX_KERNEL + 1, 2), start.kernel_size})
     strides = sorted({1, 2, start.stride})
+    repeats = sorted({*range(1, architecture.MAX_REPEAT + 1), start.repeat})
     layer = ConvLayer(
         filters=int(_tuned(filters, f"Conv {number}: filters", f"filters-{key}", start.filters,
                            options=POWERS_OF_TWO[:9], min_value=1, max_value=architecture.MAX_FILTERS,
@@ -108,7 +109,9 @@ def _conv_layer(start: ConvLayer, number: int, key: str) -> tuple[ConvLayer, lis
         kernel_size=kernel.selectbox(f"Conv {number}: kernel", kernels, kernels.index(start.kernel_size),
                                      key=f"kernel-{key}", help=HELP["kernel"]),
         stride=stride.selectbox(f"Conv {number}: stride", strides, strides.index(start.stride),
-                                key=f"stride-{key}", help=HELP["stride"]))
+                                key=f"stride-{key}", help=HELP["stride"]),
+        repeat=times.selectbox(f"Conv {number}: times", repeats, repeats.index(start.repeat),
+                               key=f"times-{key}", help=HELP["repeat"]))
     flags = st.container(horizontal=True)  # each as wide as its label
     dropout, up, remove = st.columns([6, 1, 1], vertical_alignment="bottom")
     max_pool = flags.checkbox("2x2 max-pool", start.max_pool, key=f"pool-{key}", help=HELP["max_pool"])

@@ -216,6 +216,30 @@ def test_a_norm_without_parameters_counts_none_and_needs_batch_norm():
     assert "conv layer 1: a norm without parameters needs batch norm on" in wrong.problems()
 
 
+def test_a_shared_block_counts_its_weights_once_and_its_norms_each_time():
+    once = [ConvLayer(8, batch_norm=True, max_pool=True), ConvLayer(16, separable=True, batch_norm=True)]
+    shared = TrainingConfig(conv=[*once, ConvLayer(16, separable=True, batch_norm=True, repeat=3)],
+                            global_pool=True)
+    model = build_model(shared, np.zeros((28, 28)), np.ones((28, 28)))
+    trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+    assert shared.parameter_count(trainable_only=True) == trainable
+    assert shared.parameter_count() == model.count_params()
+    single = TrainingConfig(conv=[*once, ConvLayer(16, separable=True, batch_norm=True)], global_pool=True)
+    # three applications: the convolution's weights (9*16 + 16*16 + 16) once, scale and shift three times
+    assert trainable - single.parameter_count(trainable_only=True) == 2 * 2 * 16
+    assert model.layers[-3].output.shape[1:] == (5, 5, 16)  # 11 -> 9 -> 7 -> 5: one output, the last
+    assert shared.multiply_adds() - single.multiply_adds() == (7 * 7 + 5 * 5) * (9 * 16 + 16 * 16)
+    assert "sep3x3x16 ×3 BN" in shared.describe()
+    plain = TrainingConfig(conv=[ConvLayer(8), ConvLayer(8, batch_norm=True, plain_norm=True, repeat=2)])
+    # 28 -> 26 -> 24 -> 22: the second convolution's 9*8*8 + 8 counted once, its plain norms as none
+    assert plain.parameter_count(trainable_only=True) == (9 * 8 + 8) + (9 * 8 * 8 + 8) + 22 * 22 * 8 * 10 + 10
+    wrong = TrainingConfig(conv=[ConvLayer(8), ConvLayer(16, stride=2, repeat=2), ConvLayer(16, repeat=9)])
+    assert wrong.problems() == [
+        "conv layer 2 is applied 2 times with the same weights, so it needs as many filters as the maps "
+        "coming in: 8, not 16", "conv layer 2 is applied 2 times: it needs a stride of 1",
+        "conv layer 3: times applied must be between 1 and 4, got 9"]
+
+
 def test_networks_too_big_for_the_server_are_refused_with_the_reason():
     config = TrainingConfig(dense=[DenseLayer(4096), DenseLayer(4096)])
     assert config.parameter_count() > architecture.MAX_PARAMETERS

@@ -39,9 +39,10 @@ def test_each_presets_program_trains_the_apps_network_to_the_apps_accuracy(prese
     _trains_like_the_app(small(preset), slice_npz, tmp_path, real_mnist)
 
 
-def test_the_program_changes_images_and_splits_as_the_app_does(slice_npz, tmp_path, real_mnist):
+def test_the_program_changes_images_splits_and_shares_blocks_as_the_app_does(slice_npz, tmp_path, real_mnist):
     config = small("given")
-    config.conv = [architecture.ConvLayer(4, batch_norm=True, plain_norm=True, max_pool=True)]
+    config.conv = [architecture.ConvLayer(4, batch_norm=True, plain_norm=True, max_pool=True),
+                   architecture.ConvLayer(4, batch_norm=True, repeat=2)]  # a block shared across depth
     config.hyper.rotation, config.hyper.scale, config.hyper.noise, config.hyper.shift = 15.0, 0.1, 24.0, 0.1
     config.hyper.split_seed = 9
     _trains_like_the_app(config, slice_npz, tmp_path, real_mnist)

@@ -101,6 +101,20 @@ def test_separable_convolutions_are_inspected_like_the_others(real_mnist, tmp_pa
     assert embedding.layer_names(model)[0] == separable.name  # the map can use its activations
 
 
+def test_a_shared_block_is_one_layer_to_inspect_and_reload(real_mnist, tmp_path):
+    config = tiny_config(epochs=1, train_images=500)
+    config.conv = [ConvLayer(4, 3, max_pool=True), ConvLayer(4, 3, separable=True, batch_norm=True, repeat=3)]
+    config.dense, config.global_pool = [], True
+    model = runs.load_model(training.train(TrainingJob(config), real_mnist, tmp_path))  # its class registered
+    probe = inspection.ActivationProbe(model)
+    assert [values.shape for _, values in probe(real_mnist.x_test[0])] == [(26, 26, 4), (13, 13, 4),
+                                                                         (7, 7, 4), (10,)]
+    shared = model.layers[-3]
+    histograms = {name: counts.sum() for name, counts, _ in inspection.weight_histograms(model)}
+    assert histograms[f"{shared.name} (depthwise)"] == 3 * 3 * 4  # its one set of kernels
+    assert embedding.layer_names(model)[0] == shared.name
+
+
 def test_activations_end_with_the_probabilities(trained):
     run, images, _ = trained
     model = runs.load_model(run)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import runs
+from core import architecture, runs
 from core.architecture import TrainingConfig, build_model
 from dashboard import training_form
 from dashboard.text import for_markdown
@@ -243,3 +243,16 @@ def test_every_control_of_the_train_form_says_what_it_means(runs_folder):
         silent = [widget.label for widget in controls if not widget.proto.help]
         assert silent == [], silent
         app.toggle(key="train-exact-values").set_value(not exact).run()
+
+
+def test_a_convolution_applied_again_shares_its_weights_and_says_what_it_needs(runs_folder):
+    app = open_page("train")
+    app.selectbox[0].set_value("small99").run()
+    app.selectbox(key="times-small99-conv2").set_value(2).run()  # 12 maps in, 12 out
+    expected = architecture.preset("small99")
+    expected.conv[2].repeat = 2
+    assert parameters(app) == f"{expected.parameter_count():,}"  # its weights once, as Keras counts
+    assert "sep3x3x12 ×2 BN pool" in " ".join(m.value for m in app.markdown)
+    app.selectbox(key="times-small99-conv3").set_value(2).run()  # 12 maps in, 15 out: refused
+    assert any("conv layer 4 is applied 2 times with the same weights, so it needs as many filters as the "
+               "maps coming in: 12, not 15" in e.value for e in app.error)

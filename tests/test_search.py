@@ -5,6 +5,7 @@ import json
 import threading
 
 import numpy as np
+import optuna
 import pytest
 
 from core import runs, search
@@ -283,6 +284,25 @@ def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp
     search.work(old, LocalTrainings(real_mnist, tmp_path), trials=1)
     assert not {"separable", "plain_norm", "rotation"} & set(old.trials[0].params)
     assert not any(layer.separable for layer in search.trial_config(old, old.trials[0]).conv)
+
+
+def test_shared_blocks_are_searched_with_as_many_filters_as_come_in(real_mnist, tmp_path):
+    study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=8,
+                       kernel_sizes=[3], reductions=["none"], repeats=[2, 3], global_pool=[True], seed=2)
+    draws = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))  # in memory
+    configs = [search.suggest(draws.ask(), search.study_space(study)) for _ in range(12)]
+    for config in configs:
+        assert not config.problems() and config.global_pool
+        # drawn where the image has room for 3 applications (else 1)
+        assert config.conv[0].repeat == 1 and {layer.repeat for layer in config.conv[1:]} <= {1, 2, 3}
+        assert all(layer.filters == before.filters for before, layer in zip(config.conv, config.conv[1:])
+                   if layer.repeat > 1)
+    assert {config.conv[1].repeat for config in configs} == {2, 3}
+    search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
+    trial = next(trial for trial in study.trials if trial.state.name == "COMPLETE")
+    config = search.trial_config(study, trial)
+    assert "×" in trial.user_attrs["architecture"]
+    assert runs.get_run(trial.user_attrs["run_id"], tmp_path).record["parameters"] == config.parameter_count()
 
 
 def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):

@@ -20,7 +20,7 @@ def test_every_preset_travels_as_its_name_alone(name):
 
 def test_a_changed_network_and_settings_travel_whole():
     convolutions = [ConvLayer(8, 5, batch_norm=True, max_pool=True, plain_norm=True),
-                    ConvLayer(16, stride=2, separable=True, dropout=0.25)]
+                    ConvLayer(16, stride=2, separable=True, dropout=0.25), ConvLayer(16, 1, repeat=3)]
     config = dataclasses.replace(
         preset("given"), conv=convolutions,
         dense=[DenseLayer(64, "tanh", batch_norm=True, dropout=0.2)], global_pool=True, reduction="crop20",
@@ -28,7 +28,7 @@ def test_a_changed_network_and_settings_travel_whole():
                                   rotation=15.0, scale=0.1, noise=32.0, split_seed=3))
     params = settings_link.encode(config)
     assert (params["rot"], params["sc"], params["noi"], params["ss"]) == ("15", "0.1", "32", "3")
-    assert params["c"] == "8-k5-pool-bn-pn_16-k3-s2-sep-d0.25" and params["d"] == "64-tanh-bn-d0.2"
+    assert params["c"] == "8-k5-pool-bn-pn_16-k3-s2-sep-d0.25_16-k1-r3" and params["d"] == "64-tanh-bn-d0.2"
     assert {params["lr"], params["ep"], params["sch"], params["gp"], params["in"]} == {
         "0.15", "5", "one-cycle", "1", "crop20"}
     assert settings_link.decode(params) == (config, [])

@@ -55,6 +55,7 @@ from core.architecture.validation import (
     MAX_NOISE,
     MAX_PARAMETERS,
     MAX_PATIENCE,
+    MAX_REPEAT,
     MAX_ROTATION,
     MAX_SCALE,
     MAX_SHIFT,
@@ -70,6 +71,6 @@ __all__ = [
     "learning_rate", "predict_probabilities", "summary_rows", "targets", "PRESET_DESCRIPTIONS", "PRESETS",
     "preset", "started_from", "settings_side_by_side",
     "MAX_CONV_LAYERS", "MAX_DENSE_LAYERS", "MAX_DROPOUT", "MAX_EPOCHS", "MAX_FILTERS", "MAX_FOLDS",
-    "MAX_KERNEL", "MAX_LABEL_SMOOTHING", "MAX_LEARNING_RATE", "MAX_PARAMETERS", "MAX_PATIENCE",
+    "MAX_KERNEL", "MAX_LABEL_SMOOTHING", "MAX_LEARNING_RATE", "MAX_PARAMETERS", "MAX_PATIENCE", "MAX_REPEAT",
     "MAX_NOISE", "MAX_ROTATION", "MAX_SCALE", "MAX_SHIFT", "MAX_UNITS", "MIN_TRAIN_IMAGES", "bounded",
 ]

@@ -58,6 +58,10 @@ class ConvLayer:
     # with batch norm: normalise only, without its learned scale and shift (Keras's center and scale
     # off): no parameters at all, which is what the smallest convnets spend theirs on
     plain_norm: bool = False
+    # a block shared across depth: the convolution applied this many times with the same weights, each
+    # time followed by its own batch norm; depth for no parameters (it needs as many filters as the maps
+    # coming in, and a stride of 1)
+    repeat: int = 1
 
 
 @dataclass
@@ -157,6 +161,7 @@ class TrainingConfig:
         parts = [("sep" if layer.separable else "conv")
                  + f"{layer.kernel_size}x{layer.kernel_size}x{layer.filters}"
                  + (f"/{layer.stride}" if layer.stride > 1 else "")
+                 + (f" ×{layer.repeat}" if layer.repeat != 1 else "")
                  + ((" norm" if layer.plain_norm else " BN") if layer.batch_norm else "")
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
         parts += ["global avg"] if self.global_pool and self.conv else []

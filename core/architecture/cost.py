@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core import preprocessing
 from core.architecture.config import ConvLayer, TrainingConfig
+from core.architecture.validation import MAX_REPEAT
 
 # A step's cost is about its multiply-adds; below this many per group of steps, Python's per-step
 # overhead shows. Grouping steps into one call (Keras's steps_per_execution) makes small networks
@@ -23,9 +24,10 @@ def parameter_count(config: TrainingConfig, trainable_only: bool = False) -> int
     per_batch_norm = 2 if trainable_only else 4
     count, channels, size = 0, 1, config.input_side()  # standardisation statistics: not counted
     for layer in config.conv:
+        # a repeated convolution's weights count once; each application has its own batch norm
         count += conv_weights(layer, channels) + layer.filters  # and one bias per filter
         if layer.batch_norm:
-            count += (per_batch_norm - (2 if layer.plain_norm else 0)) * layer.filters
+            count += (per_batch_norm - (2 if layer.plain_norm else 0)) * layer.filters * layer.repeat
         channels, size = layer.filters, conv_output(size, layer)
     width = _flattened(config, size, channels)
     for layer in config.dense:
@@ -38,7 +40,7 @@ def multiply_adds(config: TrainingConfig) -> int:
     """Multiply-adds for one image through the network: what a training step costs, roughly."""
     count, channels, size = 0, 1, config.input_side()
     for layer in config.conv:
-        count += convolved(size, layer) ** 2 * conv_weights(layer, channels)
+        count += sum(side ** 2 for side in convolved_sides(size, layer)) * conv_weights(layer, channels)
         channels, size = layer.filters, conv_output(size, layer)
     width = _flattened(config, size, channels)
     for layer in config.dense:
@@ -52,7 +54,8 @@ def output_side(config: TrainingConfig) -> int:
     validation names those)."""
     size = config.input_side()
     for layer in config.conv:
-        if isinstance(layer.kernel_size, int) and layer.stride in (1, 2):
+        possible = layer.stride in (1, 2) and layer.repeat in range(1, MAX_REPEAT + 1)
+        if isinstance(layer.kernel_size, int) and possible:
             size = conv_output(size, layer)
     return size
 
@@ -88,11 +91,15 @@ def conv_weights(layer: ConvLayer, channels: int) -> int:
     return layer.kernel_size ** 2 * channels * layer.filters
 
 
-def convolved(size: int, layer: ConvLayer) -> int:
-    """The side of the image after `layer`'s convolution (no padding) and stride."""
-    return (size - layer.kernel_size) // layer.stride + 1
+def convolved_sides(size: int, layer: ConvLayer) -> list[int]:
+    """The side of the image after each application of `layer`'s convolution (no padding, its stride)."""
+    sides = []
+    for _ in range(layer.repeat):
+        size = (size - layer.kernel_size) // layer.stride + 1
+        sides.append(size)
+    return sides
 
 
 def conv_output(size: int, layer: ConvLayer) -> int:
     """The side of the image after `layer`: its convolution, stride and pooling."""
-    return convolved(size, layer) // (2 if layer.max_pool else 1)
+    return convolved_sides(size, layer)[-1] // (2 if layer.max_pool else 1)

@@ -68,10 +68,16 @@ def _hidden_layers(config: TrainingConfig, x):
     """The convolutions, then the dense layers, each with its batch norm, pooling and dropout."""
     from keras import layers
 
+    from core.architecture.shared_block import RepeatedConvolution
+
     for layer in config.conv:
         convolution = layers.SeparableConv2D if layer.separable else layers.Conv2D
-        x = convolution(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
-        if layer.batch_norm:
+        if layer.repeat > 1:  # its batch norms inside it, one per application
+            x = RepeatedConvolution(layer.filters, layer.kernel_size, layer.repeat, layer.separable,
+                                    layer.batch_norm, layer.plain_norm)(x)
+        else:
+            x = convolution(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
+        if layer.batch_norm and layer.repeat == 1:
             x = layers.BatchNormalization(center=not layer.plain_norm, scale=not layer.plain_norm)(x)
         if layer.max_pool:
             x = layers.MaxPooling2D(2)(x)
@@ -105,10 +111,13 @@ def _compile(model, config: TrainingConfig) -> None:
 
 def is_feature_layer(layer) -> bool:
     """Whether a learner looks at `layer`'s output (activations, the map): the dense layers, the
-    convolutions, full or separable, and the poolings."""
+    convolutions, full, separable or repeated, and the poolings."""
     from keras import layers
 
-    return isinstance(layer, (layers.Dense, layers.Conv2D, layers.SeparableConv2D, layers.MaxPooling2D))
+    from core.architecture.shared_block import RepeatedConvolution
+
+    return isinstance(layer, (layers.Dense, layers.Conv2D, layers.SeparableConv2D, RepeatedConvolution,
+                              layers.MaxPooling2D))
 
 
 def learning_rate(config: TrainingConfig):

@@ -21,6 +21,7 @@ MAX_CONV_LAYERS = 6
 MAX_UNITS = 4096
 MAX_FILTERS = 256
 MAX_KERNEL = 7
+MAX_REPEAT = 4  # times one convolution is applied with the same weights
 MAX_EPOCHS = 200
 MAX_LEARNING_RATE = 10.0
 MAX_PATIENCE = 50
@@ -72,6 +73,7 @@ def _layer_problems(config: TrainingConfig) -> list[str]:
             found += _flag(f"conv layer {number}: {what}", value)
         if layer.plain_norm is True and layer.batch_norm is False:
             found.append(f"conv layer {number}: a norm without parameters needs batch norm on")
+        found += _repeat_problems(config, number)
     found += _flag("global average pooling", config.global_pool)
     if config.global_pool is True and not config.conv:
         found.append("global average pooling needs convolutional layers: it averages their feature maps")
@@ -79,6 +81,21 @@ def _layer_problems(config: TrainingConfig) -> list[str]:
         side = config.input_side()
         found.append(f"the convolutional layers shrink the {side}x{side} image to nothing: "
                      "use fewer layers, smaller kernels or less pooling")
+    return found
+
+
+def _repeat_problems(config: TrainingConfig, number: int) -> list[str]:
+    """A convolution applied several times with the same weights takes in as many maps as it makes."""
+    layer = config.conv[number - 1]
+    found = bounded(f"conv layer {number}: times applied", layer.repeat, 1, MAX_REPEAT, int)
+    if found or layer.repeat == 1:
+        return found
+    coming_in = config.conv[number - 2].filters if number > 1 else 1
+    if coming_in != layer.filters:
+        found.append(f"conv layer {number} is applied {layer.repeat} times with the same weights, so it "
+                     f"needs as many filters as the maps coming in: {coming_in}, not {layer.filters}")
+    if layer.stride != 1:
+        found.append(f"conv layer {number} is applied {layer.repeat} times: it needs a stride of 1")
     return found
 
 

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--split-seed", type=int, default=0, help="chooses the holdout images")
     start.add_argument("--rotations", default="0",
                        help="random rotations (degrees) trials may use, e.g. 0,15")
+    start.add_argument("--repeats", default="1",
+                       help="times a convolution after the first may be applied with the same weights, "
+                            "e.g. 1,2,3 (conv only)")
+    start.add_argument("--global-pool", choices=list(YES_NO_BOTH), default="both",
+                       help="average each feature map to one number before the output (conv only)")
     worker = commands.add_parser("worker", help="join an existing study (from any machine)")
     worker.add_argument("--seed", type=int, default=None, help="the sampler's seed (default: from the pid)")
     show = commands.add_parser("show", help="a study's trials and front")
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                                 reductions=args.reductions.split(","), max_dropout=args.max_dropout,
                                 validation_fraction=args.validation_fraction, split_seed=args.split_seed,
                                 rotations=[float(angle) for angle in args.rotations.split(",")],
+                                repeats=[int(times) for times in args.repeats.split(",")],
+                                global_pool=YES_NO_BOTH[args.global_pool],
                                 batch_norm=YES_NO_BOTH[args.batch_norm],
                                 separable=YES_NO_BOTH[args.separable],
                                 plain_norm=YES_NO_BOTH[args.plain_norm], max_parameters=args.max_parameters,

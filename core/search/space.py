@@ -17,6 +17,7 @@ from core.architecture import (
     MAX_LABEL_SMOOTHING,
     MAX_LEARNING_RATE,
     MAX_PARAMETERS,
+    MAX_REPEAT,
     MAX_SHIFT,
     MAX_UNITS,
     MIN_TRAIN_IMAGES,
@@ -67,6 +68,10 @@ class SearchSpace:
     batch_sizes: list[int] = field(default_factory=lambda: [64, 128, 256])
     shifts: list[float] = field(default_factory=lambda: [0.0, 0.1])
     rotations: list[float] = field(default_factory=lambda: [0.0])  # drawn only if more is offered
+    # times a convolution after the first may be applied with the same weights (a block shared across
+    # depth); [1]: never, as in studies made before shared blocks
+    repeats: list[int] = field(default_factory=lambda: [1])
+    global_pool: list[bool] = field(default_factory=lambda: [False, True])  # averaged, or flattened
     label_smoothing: list[float] = field(default_factory=lambda: [0.0, 0.1])
     epochs: int = 5  # every trial trains this many epochs
     # networks above this many trainable parameters are not trained (0: no cap): a search for the
@@ -111,6 +116,8 @@ class SearchSpace:
                 ("batch sizes", self.batch_sizes, range(1, TRAIN_IMAGES + 1)),
                 ("random shifts", self.shifts, [x / 100 for x in range(round(MAX_SHIFT * 100) + 1)]),
                 ("random rotations", self.rotations, ROTATIONS),
+                ("times a convolution is applied", self.repeats, range(1, MAX_REPEAT + 1)),
+                ("global average pooling", self.global_pool, (False, True)),
                 ("label smoothing", self.label_smoothing,
                  [x / 100 for x in range(round(MAX_LABEL_SMOOTHING * 100) + 1)])):
             if not values or any(value not in allowed for value in values):
@@ -157,7 +164,7 @@ def suggest(trial, space: SearchSpace) -> TrainingConfig:
         if batch_norm and True in space.plain_norm:
             plain = trial.suggest_categorical("plain_norm", space.plain_norm)
             config.conv = [dataclasses.replace(layer, plain_norm=plain) for layer in config.conv]
-        config.global_pool = trial.suggest_categorical("global_pool", [False, True])
+        config.global_pool = trial.suggest_categorical("global_pool", space.global_pool)
     optimizer = trial.suggest_categorical("optimizer", space.optimizers)
     config.hyper = Hyperparameters(
         optimizer=optimizer, schedule="one-cycle",
@@ -183,13 +190,18 @@ def _conv_layers(trial, space: SearchSpace, layers: int, side: int, batch_norm: 
     convolutions = []
     for i in range(layers):
         needed = 1 + (layers - i - 1) * (smallest - 1)  # the side that the layers still to come need
-        filters = _width(trial, f"filters_{i + 1}", space)
+        # a block shared across depth: drawn after the first layer, where the space offers it and the
+        # image has room for its most applications; it takes in as many maps as it makes
+        repeat = trial.suggest_categorical(f"repeat_{i + 1}", space.repeats) \
+            if i > 0 and space.repeats != [1] and side - max(space.repeats) * (smallest - 1) >= needed else 1
+        filters = convolutions[-1].filters if repeat > 1 else _width(trial, f"filters_{i + 1}", space)
         kernel = trial.suggest_categorical(f"kernel_{i + 1}", space.kernel_sizes) \
-            if side - max(space.kernel_sizes) + 1 >= needed else smallest
-        side -= kernel - 1
+            if side - repeat * (max(space.kernel_sizes) - 1) >= needed else smallest
+        side -= repeat * (kernel - 1)
         pool = trial.suggest_categorical(f"pool_{i + 1}", [False, True]) if side // 2 >= needed else False
         side //= 2 if pool else 1
-        convolutions.append(ConvLayer(filters, kernel, batch_norm, pool, separable=bool(separable and i > 0)))
+        convolutions.append(ConvLayer(filters, kernel, batch_norm, pool, separable=bool(separable and i > 0),
+                                      repeat=repeat))
     return convolutions
 
 
