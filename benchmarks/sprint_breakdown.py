@@ -8,10 +8,14 @@ and the validation; and each layer's forward and backward pass on one batch, tim
 
     .venv/bin/python -m benchmarks.sprint_breakdown [preset ...]
     .venv/bin/python -m benchmarks.sprint_breakdown --candidates
+    .venv/bin/python -m benchmarks.sprint_breakdown --precision
 
 The candidates: variations of "sprint" toward 99% in 4 s (one epoch, larger batches, cheaper
 convolutions, the centre 20x20), each trained on 50,000 images and scored on a fixed holdout of
 10,000 training images (split seed 123), never on the test set: a preset is chosen on them.
+
+Precision: whether bfloat16 or float16 arithmetic is faster than float32 on this CPU (it depends on
+the CPU: only those with AVX-512 BF16 or AMX have units for it).
 
 Recorded in benchmarks/results/sprint_breakdown.json (medians of one run: the machine is shared).
 """
@@ -46,13 +50,36 @@ def _median_seconds(work, times: int = 7) -> float:
     return statistics.median(seconds)
 
 
-def matmul_rate() -> float:
-    """Multiply-adds per second of a 2048 x 2048 float32 matrix product (TensorFlow, all cores)."""
+def matmul_rate(dtype: str = "float32") -> float:
+    """Multiply-adds per second of a 2048 x 2048 matrix product (TensorFlow, all cores)."""
     import tensorflow as tf
 
-    a = tf.random.normal((2048, 2048))
-    product = tf.function(lambda: tf.reduce_sum(tf.matmul(a, a)))
+    a = tf.cast(tf.random.normal((2048, 2048)), dtype)
+    product = tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(a, a), tf.float32)))
     return 2048 ** 3 / _median_seconds(lambda: product().numpy())
+
+
+def reduced_precision() -> dict:
+    """Whether reduced precision could speed a training on this CPU: its matrix units (from the CPU's
+    flags) and the measured rate of a matrix product and of the sprint's first convolution (a batch of
+    128) in bfloat16 and float16, against float32."""
+    import tensorflow as tf
+
+    flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("flags")), [])
+    images = tf.random.normal((128, 28, 28, 1))
+    kernel = tf.random.normal((3, 3, 1, 32))
+    found = {"cpu flags for reduced precision": [flag for flag in flags if flag in (
+        "avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16", "f16c", "avx512f", "avx2")]}
+    float32_rate = matmul_rate()
+    for dtype in ("bfloat16", "float16"):
+        convolution = tf.function(lambda dtype=dtype: tf.reduce_sum(tf.cast(tf.nn.conv2d(
+            tf.cast(images, dtype), tf.cast(kernel, dtype), 2, "VALID"), tf.float32)))
+        found[f"{dtype} matmul speed vs float32"] = round(matmul_rate(dtype) / float32_rate, 3)
+        found[f"{dtype} conv seconds vs float32"] = round(
+            _median_seconds(lambda c=convolution: c().numpy()) / _median_seconds(lambda: tf.reduce_sum(
+                tf.nn.conv2d(images, kernel, 2, "VALID")).numpy()), 2)
+    return found
 
 
 def layer_seconds(model, batch: int) -> dict[str, float]:
@@ -148,6 +175,11 @@ def main(names: list[str]) -> None:
     data = load_mnist()
     out = ROOT / "benchmarks" / "results" / "sprint_breakdown.json"
     report = json.loads(out.read_text()) if out.exists() else {}
+    if names == ["--precision"]:
+        report["reduced precision"] = reduced_precision() | {"measured": time.strftime("%Y-%m-%d %H:%M")}
+        print(json.dumps(report["reduced precision"], indent=1))
+        out.write_text(json.dumps(report, indent=1) + "\n")
+        return
     if names == ["--candidates"]:
         report["candidates, on a 10,000-image holdout"] = screen(data) | {
             "measured": time.strftime("%Y-%m-%d %H:%M")}

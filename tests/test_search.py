@@ -314,8 +314,14 @@ def test_the_command_line_starts_shows_and_lists(real_mnist, tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert search_cli.main(["start", "--study", "bad", "--storage", storage, "--min-width", "0"]) == 2
     assert "narrowest layer" in capsys.readouterr().err
+    assert search_cli.main(["start", "--study", "shared", "--storage", storage, "--trials", "0",
+                            "--kind", "conv", "--repeats", "1,3", "--global-pool", "yes"]) == 0
+    shared = search.study_space(search.load_study("shared", storage))
+    assert (shared.repeats, shared.global_pool) == ([1, 3], [True])
+    assert search_cli.main(["start", "--study", "bad", "--storage", storage, "--repeats", "5"]) == 2
+    assert "times a convolution is applied" in capsys.readouterr().err
     assert search_cli.main(["list", "--storage", storage]) == 0
-    assert capsys.readouterr().out.split() == ["cli"]
+    assert capsys.readouterr().out.split() == ["cli", "shared"]
     assert search_cli.main(["show", "--study", "cli", "--storage", storage]) == 0
     assert "front:" in capsys.readouterr().out
     assert search_cli.main(["show", "--study", "missing", "--storage", storage]) == 2
