@@ -152,7 +152,8 @@ def _network(config: TrainingConfig) -> str:
         pooling = "x = layers.MaxPooling2D(2)(x)" if layer.max_pool else ""
         if layer.repeat > 1:  # one layer called several times: Keras keeps one set of its weights
             lines += [f"shared = {made}{why}",
-                      f"for _ in range({layer.repeat}):  # the same weights at each depth; a norm of its own",
+                      f"for _ in range({layer.repeat}):  # the same weights at each depth"
+                      + ("; a norm of its own each time" if layer.batch_norm else ""),
                       "    x = shared(x)",
                       *("    " + line for line in _extras(layer.batch_norm, 0.0, plain=layer.plain_norm))]
             lines += _extras(False, layer.dropout, pooling)

@@ -13,9 +13,10 @@ TRAINING = {
                 "half each way, the next layers cost a quarter, and small shifts matter less.",
     "separable": "Depthwise separable: one small filter per incoming map, then a 1x1 convolution that "
                  "mixes them; about k*k times fewer parameters, for a little accuracy.",
-    "repeat": "Apply this convolution this many times with the same weights, each time followed by its "
-              "own batch norm: the depth of several layers for the parameters of one. It needs as many "
-              "filters as the maps coming in.",
+    "repeat": "Apply this convolution this many times in a row with the same weights (a block shared "
+              "across depth): the depth of several layers for the parameters of one. With batch norm on, "
+              "each application has a norm of its own. It needs as many filters as the maps coming in, "
+              "and a stride of 1.",
     "plain_norm": "The batch norm only normalises each map (mean 0, spread 1), without learning a scale and "
                   "a shift: no parameters at all. The smallest convnets spend theirs elsewhere.",
     "global_pool": "After the convolutions, average each feature map to one number instead of keeping "
@@ -101,6 +102,9 @@ EVALUATION = {
 
 # The Search page's controls: what each bounds in the space the search draws its trials from
 SEARCH = {
+    "repeats": "How many times a convolution after the first may be applied in a row with the same "
+                "weights (a block shared across depth): the depth of several layers for the "
+                "parameters of one. A shared convolution keeps the width of the layer before it.",
     "name": "How the study is listed, to continue it later or compare it with another.",
     "kind": "Fully connected networks (MLPs) train fast; convnets read digits better for their size "
             "but each trial takes longer.",

@@ -8,7 +8,7 @@ import dataclasses
 import streamlit as st
 
 from core import search
-from core.architecture import ACTIVATIONS, REDUCTIONS
+from core.architecture import ACTIVATIONS, MAX_REPEAT, REDUCTIONS
 from dashboard.help_texts import SEARCH, TRAINING
 
 WIDTHS = [2 ** power for power in range(0, 10)]  # 1 ... 512
@@ -41,8 +41,9 @@ def space_form(kind: str) -> search.SearchSpace:
         plain_norm = middle.selectbox(
             "Batch norm without parameters", list(YES_NO_BOTH), key="search-plain-norm",
             format_func=lambda choice: YES_NO_BOTH[choice][1], help=TRAINING["plain_norm"])
-        repeats = right.multiselect("Times a convolution is applied (shared weights)", [1, 2, 3, 4], [1],
-                                    key="search-repeats", help=TRAINING["repeat"])
+        repeats = right.multiselect("Times a convolution is applied (shared weights)",
+                                    list(range(1, MAX_REPEAT + 1)), [1], key="search-repeats",
+                                    help=SEARCH["repeats"])
     columns = st.columns(4)
     batch_norm = columns[0].selectbox("Batch normalisation", list(YES_NO_BOTH), key="search-bn",
                                       help=SEARCH["batch_norm"],

@@ -110,7 +110,7 @@ def _conv_layer(start: ConvLayer, number: int, key: str) -> tuple[ConvLayer, lis
                                      key=f"kernel-{key}", help=HELP["kernel"]),
         stride=stride.selectbox(f"Conv {number}: stride", strides, strides.index(start.stride),
                                 key=f"stride-{key}", help=HELP["stride"]),
-        repeat=times.selectbox(f"Conv {number}: times", repeats, repeats.index(start.repeat),
+        repeat=times.selectbox(f"Conv {number}: applied ×", repeats, repeats.index(start.repeat),
                                key=f"times-{key}", help=HELP["repeat"]))
     flags = st.container(horizontal=True)  # each as wide as its label
     dropout, up, remove = st.columns([6, 1, 1], vertical_alignment="bottom")

@@ -229,7 +229,10 @@ def test_a_shared_block_counts_its_weights_once_and_its_norms_each_time():
     assert trainable - single.parameter_count(trainable_only=True) == 2 * 2 * 16
     assert model.layers[-3].output.shape[1:] == (5, 5, 16)  # 11 -> 9 -> 7 -> 5: one output, the last
     assert shared.multiply_adds() - single.multiply_adds() == (7 * 7 + 5 * 5) * (9 * 16 + 16 * 16)
-    assert "sep3x3x16 ×3 BN" in shared.describe()
+    assert "sep3x3x16 shared×3 BN" in shared.describe()
+    # a damaged file's 2.0 is said, never reaches range()
+    assert TrainingConfig(conv=[ConvLayer(8), ConvLayer(8, repeat=2.0)]).problems() == [
+        "conv layer 2: times applied must be a whole number, got 2.0"]
     plain = TrainingConfig(conv=[ConvLayer(8), ConvLayer(8, batch_norm=True, plain_norm=True, repeat=2)])
     # 28 -> 26 -> 24 -> 22: the second convolution's 9*8*8 + 8 counted once, its plain norms as none
     assert plain.parameter_count(trainable_only=True) == (9 * 8 + 8) + (9 * 8 * 8 + 8) + 22 * 22 * 8 * 10 + 10

@@ -252,7 +252,7 @@ def test_a_convolution_applied_again_shares_its_weights_and_says_what_it_needs(r
     expected = architecture.preset("small99")
     expected.conv[2].repeat = 2
     assert parameters(app) == f"{expected.parameter_count():,}"  # its weights once, as Keras counts
-    assert "sep3x3x12 ×2 BN pool" in " ".join(m.value for m in app.markdown)
+    assert "sep3x3x12 shared×2 BN pool" in " ".join(m.value for m in app.markdown)
     app.selectbox(key="times-small99-conv3").set_value(2).run()  # 12 maps in, 15 out: refused
     assert any("conv layer 4 is applied 2 times with the same weights, so it needs as many filters as the "
                "maps coming in: 12, not 15" in e.value for e in app.error)

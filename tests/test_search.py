@@ -289,6 +289,8 @@ def test_separable_convolutions_are_searched_and_rebuilt_exactly(real_mnist, tmp
 def test_shared_blocks_are_searched_with_as_many_filters_as_come_in(real_mnist, tmp_path):
     study = tiny_study(tmp_path, kind="conv", min_layers=3, max_layers=3, min_width=4, max_width=8,
                        kernel_sizes=[3], reductions=["none"], repeats=[2, 3], global_pool=[True], seed=2)
+    assert search.SearchSpace(kind="conv", max_width=32, repeats=[2.0]).problems() == [
+        "times a convolution is applied: choose at least one, from 1, 2, 3, 4"]
     draws = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))  # in memory
     configs = [search.suggest(draws.ask(), search.study_space(study)) for _ in range(12)]
     for config in configs:
@@ -301,7 +303,7 @@ def test_shared_blocks_are_searched_with_as_many_filters_as_come_in(real_mnist, 
     search.work(study, LocalTrainings(real_mnist, tmp_path), trials=1)
     trial = next(trial for trial in study.trials if trial.state.name == "COMPLETE")
     config = search.trial_config(study, trial)
-    assert "×" in trial.user_attrs["architecture"]
+    assert "shared×" in trial.user_attrs["architecture"]
     assert runs.get_run(trial.user_attrs["run_id"], tmp_path).record["parameters"] == config.parameter_count()
 
 

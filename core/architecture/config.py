@@ -161,7 +161,7 @@ class TrainingConfig:
         parts = [("sep" if layer.separable else "conv")
                  + f"{layer.kernel_size}x{layer.kernel_size}x{layer.filters}"
                  + (f"/{layer.stride}" if layer.stride > 1 else "")
-                 + (f" ×{layer.repeat}" if layer.repeat != 1 else "")
+                 + (f" shared×{layer.repeat}" if layer.repeat != 1 else "")
                  + ((" norm" if layer.plain_norm else " BN") if layer.batch_norm else "")
                  + (" pool" if layer.max_pool else "") for layer in self.conv]
         parts += ["global avg"] if self.global_pool and self.conv else []

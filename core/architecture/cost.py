@@ -54,7 +54,7 @@ def output_side(config: TrainingConfig) -> int:
     validation names those)."""
     size = config.input_side()
     for layer in config.conv:
-        possible = layer.stride in (1, 2) and layer.repeat in range(1, MAX_REPEAT + 1)
+        possible = layer.stride in (1, 2) and type(layer.repeat) is int and 1 <= layer.repeat <= MAX_REPEAT
         if isinstance(layer.kernel_size, int) and possible:
             size = conv_output(size, layer)
     return size

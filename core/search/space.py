@@ -103,6 +103,9 @@ class SearchSpace:
                          float)
         if self.split_seed is not None:
             found += bounded("split seed", self.split_seed, 0, 2**31 - 1, int)
+        if self.global_pool == [True] and self.min_layers == 0:
+            found.append("global average pooling always: every network needs a convolutional layer "
+                         "(fewest layers at least 1)")
         found += bounded("highest learning rate", self.max_learning_rate, self.min_learning_rate,
                          MAX_LEARNING_RATE, float)
         for name, values, allowed in (
@@ -120,7 +123,9 @@ class SearchSpace:
                 ("global average pooling", self.global_pool, (False, True)),
                 ("label smoothing", self.label_smoothing,
                  [x / 100 for x in range(round(MAX_LABEL_SMOOTHING * 100) + 1)])):
-            if not values or any(value not in allowed for value in values):
+            # a range holds whole numbers only (2.0 is "in" range(1, 5), and would reach range(2.0))
+            if not values or any(value not in allowed or isinstance(allowed, range) and type(value) is not int
+                                 for value in values):
                 found.append(f"{name}: choose at least one, from {', '.join(map(str, allowed))[:120]}")
         return found
 

@@ -104,6 +104,10 @@ if report.hidden and not classroom.is_teacher():
 elif run.usable:  # the file is read when the button is clicked, not each time the page is drawn
     middle.download_button("Download the model (.keras)", data=lambda: runs.model_bytes(run),
                            file_name=f"mnist-{run.id}.keras", mime="application/zip")
+    if any(layer.get("repeat", 1) > 1 for layer in run.record["config"].get("conv", [])):
+        middle.caption("Its shared block is a layer of MNIST Explorer's own: Keras loads this file "
+                       "with core/architecture/shared_block.py imported. The Python script below "
+                       "needs Keras alone.")
 sure = right.checkbox("Yes, delete this run", key=f"sure-{run.id}", disabled=not yours)
 if right.button("Delete", disabled=not (sure and yours), type="primary"):
     try:

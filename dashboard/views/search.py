@@ -85,6 +85,8 @@ separable = {(True,): ", all separable after the first", (False, True): ", separ
 st.caption(f"Space: {search.KINDS[space.kind]}, {space.min_layers}-{space.max_layers} layers of "
            f"{space.min_width}-{space.max_width}"
            + (separable.get(tuple(space.separable), "") if space.kind == "conv" else "")
+           + (f", convolutions applied up to {max(space.repeats)} times with shared weights"
+              if space.kind == "conv" and max(space.repeats) > 1 else "")
            + f", {space.epochs} epoch(s) per trial on "
            f"{space.train_images:,} images" + (f", at most {space.max_parameters:,} parameters"
                                                if space.max_parameters else "") + f", seed {space.seed}.")
