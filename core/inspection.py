@@ -92,8 +92,7 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
     import keras
 
     kinds = (keras.layers.Dense, keras.layers.Conv2D, keras.layers.SeparableConv2D)
-    layer = next(weights for weights in (getattr(layer, "convolution", layer) for layer in model.layers)
-                 if isinstance(weights, kinds))
+    layer = next(weights for weights in map(_holding_kernels, model.layers) if isinstance(weights, kinds))
     if isinstance(layer, keras.layers.SeparableConv2D):  # its spatial filters: the depthwise ones
         return "conv", np.asarray(layer.depthwise_kernel)[:, :, 0, :].transpose(2, 0, 1)
     kernel = np.asarray(layer.kernel)
@@ -103,12 +102,17 @@ def first_layer_images(model) -> tuple[str, np.ndarray]:
     return "dense", kernel.T.reshape(-1, side, side)  # (units, side, side): Flatten is row by row
 
 
+def _holding_kernels(layer):
+    """The layer whose kernels `layer` holds: itself, or a repeated convolution's one convolution."""
+    return getattr(layer, "convolution", layer)
+
+
 def weight_histograms(model, bins: int = 40) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(layer name, counts, bin edges) of the kernel weights of every layer that has a kernel; a
     separable convolution has two, "(depthwise)" and "(pointwise)"."""
     found = []
     for layer in model.layers:
-        weights = getattr(layer, "convolution", layer)  # a repeated convolution's one set of kernels
+        weights = _holding_kernels(layer)
         kernels = {"": getattr(weights, "kernel", None),
                    " (depthwise)": getattr(weights, "depthwise_kernel", None),
                    " (pointwise)": getattr(weights, "pointwise_kernel", None)}

@@ -71,14 +71,14 @@ def _hidden_layers(config: TrainingConfig, x):
     from core.architecture.shared_block import RepeatedConvolution
 
     for layer in config.conv:
-        convolution = layers.SeparableConv2D if layer.separable else layers.Conv2D
         if layer.repeat > 1:  # its batch norms inside it, one per application
             x = RepeatedConvolution(layer.filters, layer.kernel_size, layer.repeat, layer.separable,
                                     layer.batch_norm, layer.plain_norm)(x)
         else:
+            convolution = layers.SeparableConv2D if layer.separable else layers.Conv2D
             x = convolution(layer.filters, layer.kernel_size, strides=layer.stride, activation="relu")(x)
-        if layer.batch_norm and layer.repeat == 1:
-            x = layers.BatchNormalization(center=not layer.plain_norm, scale=not layer.plain_norm)(x)
+            if layer.batch_norm:
+                x = layers.BatchNormalization(center=not layer.plain_norm, scale=not layer.plain_norm)(x)
         if layer.max_pool:
             x = layers.MaxPooling2D(2)(x)
         if layer.dropout:
