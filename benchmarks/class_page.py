@@ -18,12 +18,13 @@ import hashlib
 import json
 import os
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.timing import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 STUDENTS, RUNS = 30, 60
@@ -56,15 +57,6 @@ def make_class(folder: Path, data) -> list[str]:
         (folder / "runs" / run_id / "run.json").write_text(json.dumps(record | {"id": run_id}))
         np.save(folder / "runs" / run_id / runs.TEST_ANSWERS, changed)
     return owners
-
-
-def median_seconds(action, times: int) -> float:
-    spent = []
-    for _ in range(times):
-        started = time.perf_counter()
-        action()
-        spent.append(time.perf_counter() - started)
-    return statistics.median(spent)
 
 
 def main() -> None:

@@ -21,22 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.timing import median_seconds
 from core import architecture, inspection, runs, saliency
 from core.data import load_mnist
 from core.jobs import TrainingJob
 from core.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def median_seconds(action, repeats: int) -> float:
-    action()  # warm-up: graphs are traced on the first call
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def saving_share(data, folder: Path) -> dict:
@@ -77,15 +68,15 @@ def main() -> None:
     inspection.epoch_probabilities(run, "test", data.x_test)
     report["replay_all_epochs_first_seconds"] = time.perf_counter() - started
     report["replay_all_epochs_cached_seconds"] = median_seconds(
-        lambda: inspection.epoch_probabilities(run, "test", data.x_test), 5)
+        lambda: inspection.epoch_probabilities(run, "test", data.x_test), 5, warm_up=True)
 
     model = inspection.model_at_epoch(run, 5)
     probe = inspection.ActivationProbe(model)
-    report["activations_seconds"] = median_seconds(lambda: probe(data.x_test[0]), 20)
+    report["activations_seconds"] = median_seconds(lambda: probe(data.x_test[0]), 20, warm_up=True)
     baseline = saliency.baseline_image("blurred", data.x_test[0], data.x_train.mean(axis=0))
     report["saliency_seconds"] = {
         method: median_seconds(lambda m=method: saliency.saliency_map(
-            model, data.x_test[0], int(data.y_test[0]), m, baseline), 5)
+            model, data.x_test[0], int(data.y_test[0]), m, baseline), 5, warm_up=True)
         for method in saliency.SALIENCY_METHODS}
 
     os.environ[runs.RUNS_ENV] = str(folder)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import json
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from benchmarks.timing import timed
 from core import corruptions, mnist_c, robustness, runs, training
 from core.architecture import predict_probabilities, preset
 from core.data import load_mnist
@@ -32,15 +32,6 @@ from core.jobs import TrainingJob
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_SAMPLE = 2000  # the test digits the Robustness page uses unless told otherwise
-
-
-def timed(work, times: int = 3):
-    seconds, result = [], None
-    for _ in range(times):
-        started = time.perf_counter()
-        result = work()
-        seconds.append(time.perf_counter() - started)
-    return round(statistics.median(seconds), 2), result
 
 
 def measured(model, images, labels) -> dict:
@@ -51,15 +42,15 @@ def measured(model, images, labels) -> dict:
         seconds, curve = timed(lambda kind=kind: robustness.strength_curve(predict, images, labels, kind), 1)
         on_page, _ = timed(lambda kind=kind: robustness.strength_curve(predict, images[:PAGE_SAMPLE],
                                                                        labels[:PAGE_SAMPLE], kind), 1)
-        entry[f"{kind} curve"] = {"seconds": seconds,
-                                  f"seconds on the page's {PAGE_SAMPLE:,} digits": on_page,
+        entry[f"{kind} curve"] = {"seconds": round(seconds, 2),
+                                  f"seconds on the page's {PAGE_SAMPLE:,} digits": round(on_page, 2),
                                   "accuracy": {f"{x:g}": round(a, 4) for x, a in curve}}
     seconds, curve = timed(lambda: robustness.attack_curve(model, predict, images, labels))
-    entry["fgsm curve (10,000 digits)"] = {"seconds": seconds,
+    entry["fgsm curve (10,000 digits)"] = {"seconds": round(seconds, 2),
                                            "accuracy": {f"{e:g}": round(a, 4) for e, a in curve}}
     seconds, curve = timed(lambda: robustness.attack_curve(model, predict, images[:1000], labels[:1000],
                                                            robustness.PGD_STEPS), 1)
-    entry["pgd curve (1,000 digits)"] = {"seconds": seconds,
+    entry["pgd curve (1,000 digits)"] = {"seconds": round(seconds, 2),
                                          "accuracy": {f"{e:g}": round(a, 4) for e, a in curve}}
     return entry
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.timing import median_seconds
 from core import run_records, training
 from core.architecture import ConvLayer, DenseLayer, preset
 from core.data import load_mnist
@@ -40,23 +40,13 @@ from core.jobs import TrainingJob
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _median_seconds(work, times: int = 7) -> float:
-    work()  # traced and warmed
-    seconds = []
-    for _ in range(times):
-        started = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
-
-
 def matmul_rate(dtype: str = "float32") -> float:
     """Multiply-adds per second of a 2048 x 2048 matrix product (TensorFlow, all cores)."""
     import tensorflow as tf
 
     a = tf.cast(tf.random.normal((2048, 2048)), dtype)
     product = tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(a, a), tf.float32)))
-    return 2048 ** 3 / _median_seconds(lambda: product().numpy())
+    return 2048 ** 3 / median_seconds(lambda: product().numpy(), 7, warm_up=True)
 
 
 def reduced_precision() -> dict:
@@ -76,9 +66,10 @@ def reduced_precision() -> dict:
         convolution = tf.function(lambda dtype=dtype: tf.reduce_sum(tf.cast(tf.nn.conv2d(
             tf.cast(images, dtype), tf.cast(kernel, dtype), 2, "VALID"), tf.float32)))
         found[f"{dtype} matmul speed vs float32"] = round(matmul_rate(dtype) / float32_rate, 3)
+        in_float32 = median_seconds(lambda: tf.reduce_sum(tf.nn.conv2d(images, kernel, 2, "VALID")).numpy(),
+                                    7, warm_up=True)
         found[f"{dtype} conv seconds vs float32"] = round(
-            _median_seconds(lambda c=convolution: c().numpy()) / _median_seconds(lambda: tf.reduce_sum(
-                tf.nn.conv2d(images, kernel, 2, "VALID")).numpy()), 2)
+            median_seconds(lambda c=convolution: c().numpy(), 7, warm_up=True) / in_float32, 2)
     return found
 
 
@@ -98,7 +89,8 @@ def layer_seconds(model, batch: int) -> dict[str, float]:
                 y = tf.reduce_sum(layer(x, training=True))
             return tape.gradient(y, [x, *layer.trainable_weights])
 
-        found[f"{layer.name} ({type(layer).__name__})"] = round(_median_seconds(step) * 1000, 3)
+        milliseconds = median_seconds(step, 7, warm_up=True) * 1000
+        found[f"{layer.name} ({type(layer).__name__})"] = round(milliseconds, 3)
     return found
 
 

@@ -37,6 +37,24 @@ def test_the_same_seed_gives_the_same_trials(real_mnist, tmp_path, monkeypatch):
 
 
 @pytest.mark.filterwarnings("ignore:Heartbeat")  # ask and tell, as a worker never does
+def test_a_reopened_study_draws_new_networks_not_the_ones_it_drew_before(tmp_path):
+    import optuna
+    storage = f"sqlite:///{tmp_path}/search.sqlite3"
+    study = tiny_study(tmp_path, kind="conv", max_layers=3, max_width=32)
+    space = search.study_space(study)
+    first = [search.suggest(trial := study.ask(), space).describe() for _ in range(3)]
+    for trial in study.trials:
+        study.tell(trial.number, state=optuna.trial.TrialState.PRUNED)
+    for _ in range(2):  # closed and opened again twice (as sessions continue a kept study)
+        reopened = search.load_study("tiny", storage)
+        drawn = search.suggest(trial := reopened.ask(), space).describe()
+        reopened.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        assert drawn not in first
+        first.append(drawn)
+    assert len(set(first)) == 5
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat")  # ask and tell, as a worker never does
 def test_the_sampler_draws_at_random_until_enough_networks_have_trained(tmp_path, monkeypatch):
     import optuna
     study = tiny_study(tmp_path, kind="conv", max_layers=3, max_width=32)

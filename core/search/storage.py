@@ -82,9 +82,12 @@ def create_study(name: str, space: SearchSpace, storage: str, owner: str = ""):
 
 
 def load_study(name: str, storage: str, seed: int | None = None):
-    """An existing study; its sampler is seeded with `seed` (by default, the study's own seed)."""
+    """An existing study; its sampler is seeded with `seed` (by default, the study's own seed moved on
+    by its trials so far: with the study's seed alone, a study reopened would draw again the very
+    networks it drew when it was opened before)."""
     study = optuna.load_study(study_name=name, storage=open_storage(storage))
-    study.sampler = TrainedNetworksSampler(study_space(study).seed if seed is None else seed)
+    seed = study_space(study).seed + len(study.get_trials(deepcopy=False)) if seed is None else seed
+    study.sampler = TrainedNetworksSampler(seed)
     return study
 
 
