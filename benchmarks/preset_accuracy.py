@@ -31,7 +31,7 @@ SEEDS = (0, 1, 2, 3, 4)
 TARGETS = {"given": (0.96, "validation", None), "compact": (0.95, "validation", None),
            "best": (0.973, "validation", None), "sprint": (0.99, "test", 10),
            "conv": (0.994, "test", 120), "mlp": (0.985, "test", 45), "small95": (0.95, "test", None),
-           "small99": (0.99, "test", None)}
+           "small99": (0.99, "test", None), "tiny99": (0.99, "test", None)}
 
 
 def trained(name: str, seed: int) -> dict:

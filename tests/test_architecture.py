@@ -28,7 +28,7 @@ def test_fast_presets_build_and_count_their_parameters(name):
     assert preset(name).hyper.schedule == "one-cycle"
 
 
-@pytest.mark.parametrize("name, cap", [("small95", 9_000), ("small99", 2_000)])
+@pytest.mark.parametrize("name, cap", [("small95", 9_000), ("small99", 2_000), ("tiny99", 1_500)])
 def test_searched_presets_are_within_their_targets_size(name, cap):
     model = build_model(preset(name), *STATS)
     trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)

@@ -12,6 +12,7 @@ Everything public is importable from here: `from core.architecture import Traini
 
 from core.architecture.config import (
     ACTIVATIONS,
+    HOLDOUT_IMAGES,
     OPTIMIZER_NAMES,
     OPTIMIZERS,
     REDUCTIONS,
@@ -65,7 +66,8 @@ from core.architecture.validation import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "OPTIMIZER_NAMES", "OPTIMIZERS", "REDUCTIONS", "SCHEDULE_NAMES", "SCHEDULES",
+    "ACTIVATIONS", "HOLDOUT_IMAGES", "OPTIMIZER_NAMES", "OPTIMIZERS", "REDUCTIONS", "SCHEDULE_NAMES",
+    "SCHEDULES",
     "TRAIN_IMAGES", "WITH_BETAS", "ConfigError", "ConvLayer", "DenseLayer", "Hyperparameters",
     "TrainingConfig", "steps_per_execution", "augmentation", "build_model", "is_feature_layer",
     "learning_rate", "predict_probabilities", "summary_rows", "targets", "PRESET_DESCRIPTIONS", "PRESETS",

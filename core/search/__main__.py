@@ -14,10 +14,10 @@ import logging
 import os
 import sys
 
-from core.architecture import REDUCTIONS, ConfigError
+from core.architecture import HOLDOUT_IMAGES, REDUCTIONS, TRAIN_IMAGES, ConfigError
 from core.search.results import pareto_front, smallest_reaching, test_chosen, trial_rows
 from core.search.results import tested as tested_before
-from core.search.space import HOLDOUT_IMAGES, KINDS, SearchSpace
+from core.search.space import KINDS, SearchSpace
 from core.search.storage import STORAGE_ENV, create_study, default_storage, load_study, study_names
 from core.search.worker import SearchStalled, work
 
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("--max-multiply-adds", type=int, default=0,
                        help="nor networks costing more multiply-adds per image (0: no cap)")
     start.add_argument("--max-dropout", type=float, default=0.3)
-    start.add_argument("--validation-fraction", type=float, default=HOLDOUT_IMAGES / 60_000,
+    start.add_argument("--validation-fraction", type=float, default=HOLDOUT_IMAGES / TRAIN_IMAGES,
                        help="the share of the training images every trial validates on (the same "
                             "images for all: a fixed holdout)")
     start.add_argument("--split-seed", type=int, default=0, help="chooses the holdout images")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from core.architecture import (
     ACTIVATIONS,
+    HOLDOUT_IMAGES,
     MAX_CONV_LAYERS,
     MAX_DENSE_LAYERS,
     MAX_DROPOUT,
@@ -36,10 +37,6 @@ from core.preprocessing import validation_count
 KINDS = {"dense": "fully-connected stacks", "conv": "small convnets"}
 MAX_MULTIPLY_ADDS_CAP = 10**10  # per image; beyond it a cap caps nothing a 2-core server would train
 MIN_LEARNING_RATE = 1e-6
-# Every trial of a study validates on the same images, a fixed holdout of the training set chosen by
-# the study's split seed, whatever seed starts its weights: its trials are compared on equal terms,
-# and the test set is left for the one network the study chooses.
-HOLDOUT_IMAGES = 10_000
 ROTATIONS = (0.0, 10.0, 15.0, 20.0)  # degrees a search may offer
 
 
