@@ -239,7 +239,8 @@ def _winner(study, trial, target: tuple, started: float, data, folder: str, work
             print(json.dumps(seeds[-1]), flush=True)
     parameters = int(trial.values[1])
     median = statistics.median(s["test_accuracy"] for s in seeds)
-    found_at = (trial.datetime_complete.timestamp() - started) / 60  # before this run: a kept study's
+    # negative for a kept study's trial found in an earlier run: then not said
+    found_at = (trial.datetime_complete.timestamp() - started) / 60
     return {"target": accuracy, "most_parameters": most_parameters, "trial": trial.number,
             "architecture": trial.user_attrs["architecture"], "trainable_parameters": parameters,
             "parameters_keras": trial.user_attrs["parameters"], "config": config.to_dict(),
