@@ -16,6 +16,7 @@ from harness.browser import (
     page_errors,
     press_slider,
     streamlit_server,
+    wait_for_text,
     wait_until_idle,
 )
 
@@ -110,9 +111,9 @@ def test_two_visitors_only_the_owner_stops_and_the_run_is_kept(tmp_path):
         assert saved[0]["partial_epoch"] is None or saved[0]["partial_epoch"]["batches"] >= 1
 
         open_from_navigation(alice, "Runs")
-        alice.wait_for_selector("[data-testid='stDataFrame']")
+        # the grid's text fills in after the frame is drawn: wait for it, not for the frame
+        grid = wait_for_text(alice, "[data-testid='stDataFrame']", "browser run")
         assert page_errors(alice) == [] and page_errors(bob) == []
-        grid = alice.locator("[data-testid='stDataFrame']").text_content()
         assert "browser run" in grid and "stopped" in grid and "you" in grid
         # a shared lab computer: "I'm someone else" forgets her; her run is no longer "you"
         alice.get_by_role("button", name="I'm someone else").click()
