@@ -19,20 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from benchmarks.seeds import trained_with_seeds
 from core import runs, search
-from core.architecture import TrainingConfig
 from core.data import load_mnist
-from core.jobs import TrainingJob
-from core.training import train
 from core.trainings.local import LocalTrainings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,15 +224,12 @@ def _winner(study, trial, target: tuple, started: float, data, folder: str, work
     config = search.trial_config(study, trial)
     tested = search.test_chosen(study, trial, data, Path(folder))  # the test set's one reading for it
     seeds = [{"seed": config.hyper.seed, "test_accuracy": tested}]
-    # the same network and settings, four other seeds (the same holdout), `workers` at a time in
-    # processes of their own (started afresh: TensorFlow is not forked)
+    # the same network and settings, four other seeds (the same holdout), `workers` at a time
     other_seeds = [config.hyper.seed + 1000 * extra for extra in (1, 2, 3, 4)]
     confirming = time.time()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        accuracies = pool.map(_retrained, [config.to_dict()] * len(other_seeds), other_seeds)
-        for seed, test_accuracy in zip(other_seeds, accuracies):
-            seeds.append({"seed": seed, "test_accuracy": test_accuracy})
-            print(json.dumps(seeds[-1]), flush=True)
+    for seed, record in zip(other_seeds, trained_with_seeds(config, other_seeds, workers)):
+        seeds.append({"seed": seed, "test_accuracy": record["test_accuracy"]})
+        print(json.dumps(seeds[-1]), flush=True)
     parameters = int(trial.values[1])
     median = statistics.median(s["test_accuracy"] for s in seeds)
     # negative for a kept study's trial found in an earlier run: then not said
@@ -249,15 +242,6 @@ def _winner(study, trial, target: tuple, started: float, data, folder: str, work
             "minutes_of_confirmation": round((time.time() - confirming) / 60, 1),
             "met": bool(median >= accuracy and (most_parameters is None or parameters <= most_parameters)),
             **({"minutes_into_search": round(found_at, 1)} if found_at >= 0 else {})}
-
-
-def _retrained(config: dict, seed: int) -> float:
-    """The test accuracy of `config` trained afresh with `seed` (in a process of its own)."""
-    config = TrainingConfig.from_dict(config)
-    config.hyper.seed = seed
-    with tempfile.TemporaryDirectory() as folder:
-        run = train(TrainingJob(config, f"retrain seed {seed}"), load_mnist(), Path(folder))
-    return run.record["test_accuracy"]
 
 
 def main(kinds: list[str], minutes: float | None, workers: int, final: bool) -> None:

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
-import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from benchmarks.seeds import trained_with_seeds
 from core import architecture
-from core.data import load_mnist
-from core.jobs import TrainingJob
-from core.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,22 +29,16 @@ TARGETS = {"given": (0.96, "validation", None), "compact": (0.95, "validation", 
            "small99": (0.99, "test", None), "tiny99": (0.99, "test", None)}
 
 
-def trained(name: str, seed: int) -> dict:
-    """One seed of a preset: its numbers."""
-    config = architecture.preset(name)
-    config.hyper.seed = seed
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as runs_folder:
-        run = train(TrainingJob(config, f"{name} seed {seed}"), load_mnist(), Path(runs_folder))
-    record = run.record
+def summary(record: dict) -> dict:
+    """One seed's numbers, from its run record."""
     return {
-        "seed": seed,
+        "seed": record["config"]["hyper"]["seed"],
         "test_accuracy": round(record["test_accuracy"], 4),
         # the classic analysis read the best epoch's validation accuracy
         "best_validation_accuracy": round(max(record["history"]["val_accuracy"]), 4),
         "training_seconds": round(record["training_seconds"], 1),
         "seconds_per_epoch": [round(s, 2) for s in record["epoch_seconds"]],
-        "wall_seconds_with_evaluation_and_save": round(time.perf_counter() - started, 1),
+        "wall_seconds_with_evaluation_and_save": round(record["wall_seconds_with_evaluation_and_save"], 1),
     }
 
 
@@ -58,11 +47,10 @@ def main(names: list[str], workers: int) -> None:
     report = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
         target, split, seconds_allowed = TARGETS[name]
-        # several at a time only in processes of their own (started afresh: TensorFlow is not forked)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            seeds = list(pool.map(trained, [name] * len(SEEDS), SEEDS))
-        for seed in seeds:
-            print(name, json.dumps(seed), flush=True)
+        seeds = []
+        for record in trained_with_seeds(architecture.preset(name), list(SEEDS), workers):
+            seeds.append(summary(record))
+            print(name, json.dumps(seeds[-1]), flush=True)
         accuracy = statistics.median(s["test_accuracy" if split == "test" else "best_validation_accuracy"]
                                      for s in seeds)
         seconds = statistics.median(s["training_seconds"] for s in seeds)
