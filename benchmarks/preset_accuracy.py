@@ -47,14 +47,13 @@ def main(names: list[str], workers: int) -> None:
     report = json.loads(out.read_text()) if out.exists() else {}
     for name in names:
         target, split, seconds_allowed = TARGETS[name]
-        seeds = []
-        for record in trained_with_seeds(architecture.preset(name), list(SEEDS), workers):
+        config, seeds = architecture.preset(name), []
+        for record in trained_with_seeds(config, list(SEEDS), workers):
             seeds.append(summary(record))
             print(name, json.dumps(seeds[-1]), flush=True)
         accuracy = statistics.median(s["test_accuracy" if split == "test" else "best_validation_accuracy"]
                                      for s in seeds)
         seconds = statistics.median(s["training_seconds"] for s in seeds)
-        config = architecture.preset(name)
         report[name] = {
             "description": config.describe(),
             "parameters": config.parameter_count(),
