@@ -22,9 +22,10 @@ from core import architecture
 ROOT = Path(__file__).resolve().parents[1]
 
 SEEDS = (0, 1, 2, 3, 4)
-# preset: (accuracy to reach, on which split, at most this many seconds of training or None)
+# preset: (accuracy to reach, on which split, at most this many seconds of training or None); the
+# sprint's is the records' goal, 99% in 4 s, which no candidate reaches on this CPU (sprint_breakdown)
 TARGETS = {"given": (0.96, "validation", None), "compact": (0.95, "validation", None),
-           "best": (0.973, "validation", None), "sprint": (0.99, "test", 10),
+           "best": (0.973, "validation", None), "sprint": (0.99, "test", 4),
            "conv": (0.994, "test", 120), "mlp": (0.985, "test", 45), "small95": (0.95, "test", None),
            "small99": (0.99, "test", None), "tiny99": (0.99, "test", None)}
 
