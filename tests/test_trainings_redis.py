@@ -187,6 +187,25 @@ def test_a_restarted_redis_keeps_what_was_queued(redis, tmp_path):
         worker.stop()
 
 
+def test_a_training_cancelled_as_a_worker_took_it_trains_nothing(redis, tmp_path):
+    """RQ's cancel does not take back a job that a worker has just taken off the queue: the worker
+    runs it all the same (the contract tests once saw a cancelled 199-epoch training run to its end
+    and hold a worker for 100 s). The stop asked with the cancel stops it before it trains."""
+    trainings = RedisTrainings(redis.url, Limits(), tmp_path / "runs")
+    job = trainings.submit(tiny_config(**LONG), "cancelled", owner="session-a")  # no worker yet: it waits
+    assert trainings.stop(job, "session-a") == Status.CANCELLED
+    trainings.connection.rpush(trainings.queue.key, job.rq_job.id)  # a worker had taken it already
+    worker = TrainingWorker(redis.url, f"w-{tmp_path.name[-8:]}", tmp_path / "worker")
+    try:
+        wait_for(lambda: job.refresh().rq_job.meta.get("outcome"), 180, "the taken job's end")
+        progress = job.progress()
+        assert progress.status == Status.STOPPED and progress.epoch == 0 and progress.run_id is None
+        assert progress.message == "stopped before the first epoch ended: nothing was saved"
+        assert runs.list_runs(tmp_path / "runs") == []
+    finally:
+        worker.stop()
+
+
 def test_the_train_page_queues_on_redis_and_says_when_it_is_unreachable(redis, runs_folder, monkeypatch):
     from core.trainings.on_redis import RemoteJob
     from dashboard import server

@@ -287,6 +287,9 @@ class RedisTrainings(Trainings):
         of batches (forced, should it not answer: its full epochs are kept all the same)."""
         status = job.refresh().status
         if status == Status.QUEUED:
+            # asked first: RQ's cancel does not take back a job that a worker has just taken off the
+            # queue, which then runs all the same; its worker sees this within a second, trains nothing
+            self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
             try:
                 job.rq_job.cancel()
                 return Status.CANCELLED
