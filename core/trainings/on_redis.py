@@ -286,18 +286,17 @@ class RedisTrainings(Trainings):
         """A queued job is cancelled at once; a running one is asked to stop after its current group
         of batches (forced, should it not answer: its full epochs are kept all the same)."""
         status = job.refresh().status
+        if status not in (Status.QUEUED, Status.RUNNING):
+            return status
+        # asked of a queued job too: RQ's cancel does not take back a job that a worker has just taken
+        # off the queue, which then runs all the same; its worker sees this within a second
+        self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
         if status == Status.QUEUED:
-            # asked first: RQ's cancel does not take back a job that a worker has just taken off the
-            # queue, which then runs all the same; its worker sees this within a second, trains nothing
-            self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
             try:
                 job.rq_job.cancel()
                 return Status.CANCELLED
             except Exception:  # taken by a worker meanwhile: then it is stopped as a running one
                 logger.info("job %s started as it was cancelled: stopping it", job.rq_job.id)
-        elif status != Status.RUNNING:
-            return status
-        self.connection.set(keys.stop(job.rq_job.id), time.time(), ex=keys.KEPT_SECONDS)
         self._stop_asked[job.rq_job.id] = time.time()
         return Status.STOPPING
 
